@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from calanque.academy.models import Academy, Department, Establishment, Staff, SupportTeam
+
+
+@admin.register(Academy)
+class AcademyAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "accessibility_status"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "academy"]
+
+
+@admin.register(SupportTeam)
+class SupportTeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "academy", "department"]
+    list_filter = ["academy", "kind"]
+    filter_horizontal = ["members"]
+    search_fields = ["name"]
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(admin.ModelAdmin):
+    list_display = ["uai", "name", "kind", "department", "city", "support_team"]
+    list_filter = ["kind", "department"]
+    search_fields = ["uai", "name", "city"]
+    autocomplete_fields = ["support_team"]
+
+
+@admin.register(Staff)
+class StaffAdmin(UserAdmin):
+    ordering = ["last_name", "first_name"]
+    list_display = ["identifier", "last_name", "first_name", "degree", "establishment", "is_active"]
+    list_filter = ["academy", "degree", "is_active", "is_staff", "establishment__department"]
+    search_fields = ["identifier", "last_name", "first_name", "email"]
+    autocomplete_fields = ["establishment"]
+    readonly_fields = ["identifier", "email", "created_at", "updated_at", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["academy", "identifier", "email", "password"]}),
+        ("Identité", {"fields": ["first_name", "last_name", "degree", "function", "establishment", "recovery_email"]}),
+        ("Compte", {"fields": ["is_active", "quota_mb", "created_at", "updated_at", "last_login"]}),
+        ("Droits", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["academy", "identifier", "email", "first_name", "last_name", "degree", "quota_mb",
+                           "establishment", "usable_password", "password1", "password2"]}),
+    ]

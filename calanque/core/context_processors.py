@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+
+def _navigation(request):
+    items = [(reverse("core:home"), _("Accueil"), "")]
+    if request.user.is_authenticated:
+        items.append((reverse("directory:search"), _("Annuaire"), _("Retrouver un collègue, son établissement et son adresse.")))
+    return [
+        {"url": url, "label": label, "description": description, "current": request.path == url}
+        for url, label, description in items
+    ]
+
+
+def portal(request):
+    return {
+        "academy": getattr(request, "academy", None),
+        "several_academies": len(getattr(request, "academies", [])) > 1,
+        "navigation": _navigation(request) if hasattr(request, "user") else [],
+        "LANGUAGES": settings.LANGUAGES,
+    }

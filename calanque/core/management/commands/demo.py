@@ -1,0 +1,63 @@
+import signal
+import subprocess
+import sys
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from calanque.academy.demo import load_demo, write_accounts_file
+
+
+class Command(BaseCommand):
+    help = "Lance tout Calanque avec l'académie de démonstration (web, SMTP, worker)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--load-only", action="store_true", help="charge les données de démonstration et s'arrête")
+
+    def handle(self, *args, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        academy, accounts, _report = load_demo()
+        accounts_file = settings.CALANQUE_HOME / "demo-accounts.json"
+        write_accounts_file(accounts_file, accounts)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        out = self.stdout
+        out.write("")
+        out.write(f"Calanque — {academy.name} (démonstration)")
+        out.write(f"  Portail : http://{settings.CALANQUE_HTTP_HOST}:{settings.CALANQUE_HTTP_PORT}/")
+        out.write(f"  SMTP    : {settings.CALANQUE_SMTP_HOST}:{settings.CALANQUE_SMTP_PORT}")
+        out.write(f"  Données : {settings.CALANQUE_HOME}")
+        out.write("")
+        out.write(f"Comptes de démonstration (mot de passe de chacun : {accounts[0].password}) :")
+        width = max(len(a.identifier) for a in accounts)
+        for a in accounts:
+            out.write(f"  {a.identifier:<{width}}  {a.role} — {a.establishment}")
+        out.write(f"(aussi dans {accounts_file})")
+        out.write("Ctrl-C pour arrêter.")
+        out.write("")
+        if options["load_only"]:
+            return
+        self._run_all()
+
+    def _run_all(self):
+        commands = [["web", "--no-collectstatic"], ["smtpd"], ["worker"]]
+        children = [subprocess.Popen([sys.executable, "-m", "calanque", *c]) for c in commands]
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        # Stop everything as soon as one child dies or we are asked to.
+        while not stop.wait(0.5):
+            if any(child.poll() is not None for child in children):
+                self.stderr.write("Un des processus s'est arrêté ; arrêt de la démonstration.")
+                break
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        self.stdout.write("Démonstration arrêtée.")

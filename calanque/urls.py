@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+admin.site.site_header = "Administration de Calanque"
+admin.site.site_title = "Calanque"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("", include("calanque.core.urls")),
+    path("compte/", include("calanque.accounts.urls")),
+    path("annuaire/", include("calanque.directory.urls")),
+    path("langue/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "calanque.core.errors.not_found"
+handler500 = "calanque.core.errors.server_error"
+handler403 = "calanque.core.errors.forbidden"
+handler400 = "calanque.core.errors.bad_request"

@@ -1,0 +1,86 @@
+"""`make demo` as a new user meets it: the terminal, the portal in a real
+browser on a desktop and a 360-px phone, the SMTP port, a clean stop."""
+
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import free_port, wait_for_port
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_demo_prints_where_to_go_and_every_role_account(demo):
+    output = demo.output()
+    assert f"Portail : http://127.0.0.1:{demo.http_port}/" in output
+    assert f"SMTP    : 127.0.0.1:{demo.smtp_port}" in output
+    roles = {a["role"] for a in demo.accounts}
+    assert {
+        "enseignante du premier degré", "enseignant du second degré", "personnel administratif",
+        "agent d'assistance de la DSDEN 13", "agente d'assistance d'établissement",
+        "agent d'assistance du Rectorat", "administratrice",
+    } <= roles
+    for account in demo.accounts:
+        assert account["identifier"] in output
+        assert account["email"] == f"{account['identifier']}@ac-aix-marseille.fr"
+        assert account["password"] and account["department"] and account["establishment"]
+
+
+def test_the_portal_is_french_and_dsfr_on_a_desktop(demo, page):
+    page.goto(demo.url + "/")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "Académie d'Aix-Marseille" in page.title()
+    assert page.locator(".fr-header .fr-logo").inner_text().upper().startswith("ACADÉMIE")
+    assert page.get_by_role("link", name="Accessibilité : non conforme").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('.fr-header')).fontFamily").startswith("Marianne")
+    page.get_by_role("link", name="Contenu").focus()
+    assert page.get_by_role("link", name="Contenu").is_visible()
+
+
+def test_the_portal_fits_a_360_px_phone(demo, phone):
+    phone.goto(demo.url + "/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    menu = phone.get_by_role("button", name="Menu")
+    assert menu.is_visible()
+    menu.click()
+    assert phone.locator("#menu-mobile").get_by_role("link", name="Accueil").is_visible()
+
+
+def test_a_demo_account_signs_in_and_finds_a_colleague(demo, page):
+    account = demo.account("hugo.bernard")
+    page.goto(demo.url + "/")
+    page.get_by_role("link", name="Se connecter").first.click()
+    page.get_by_label("Identifiant").fill("  Hugo.Bernard ")
+    page.get_by_label("Mot de passe").fill(account["password"])
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_role("heading", name="Bonjour Hugo").is_visible()
+    page.locator("#navigation-principale").get_by_role("link", name="Annuaire").click()
+    page.get_by_label("Rechercher un nom").fill("Garnier")
+    page.get_by_role("button", name="Rechercher").click()
+    assert page.get_by_role("link", name="lea.garnier@ac-aix-marseille.fr").is_visible()
+
+
+def test_the_smtp_port_answers(demo):
+    with smtplib.SMTP("127.0.0.1", demo.smtp_port, timeout=10) as client:
+        code, _ = client.ehlo("test.example.org")
+    assert code == 250
+
+
+def test_the_demo_stops_cleanly_on_sigterm_and_restarts_with_its_data(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALANQUE_")}
+    env.update(CALANQUE_HOME=str(tmp_path), CALANQUE_WEB_WORKERS="1")
+    for _ in range(2):
+        http_port = free_port()
+        env.update(CALANQUE_HTTP_PORT=str(http_port), CALANQUE_SMTP_PORT=str(free_port()))
+        process = subprocess.Popen([sys.executable, "-m", "calanque", "demo"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_for_port(http_port, process)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0, output
+        assert "Démonstration arrêtée." in output
+    assert output.count("lea.garnier") >= 1
