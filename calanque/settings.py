@@ -40,6 +40,9 @@ SECRET_KEY = env_str("CALANQUE_SECRET_KEY") or secret_from_home(CALANQUE_HOME, "
 # session/CSRF key does not orphan every stored NUMEN fingerprint.
 CALANQUE_NUMEN_KEY = env_str("CALANQUE_NUMEN_KEY") or secret_from_home(CALANQUE_HOME, "numen_key")
 
+# TOTP keys are encrypted at rest with this key (kept out of the database).
+CALANQUE_OTP_KEY = env_str("CALANQUE_OTP_KEY") or secret_from_home(CALANQUE_HOME, "otp_key")
+
 CALANQUE_HTTP_HOST = env_str("CALANQUE_HTTP_HOST", "127.0.0.1")
 CALANQUE_HTTP_PORT = env_port("CALANQUE_HTTP_PORT", 8000)
 CALANQUE_SMTP_HOST = env_str("CALANQUE_SMTP_HOST", "127.0.0.1")
@@ -64,12 +67,12 @@ if env_bool("CALANQUE_BEHIND_PROXY", False):
 
 # --- Applications ------------------------------------------------------------
 INSTALLED_APPS = [
+    "dsfr",
     "calanque.core",
     "calanque.academy",
     "calanque.accounts",
     "calanque.directory",
     "calanque.smtp",
-    "dsfr",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -91,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "calanque.core.middleware.AcademyMiddleware",
+    "calanque.accounts.middleware.SessionPolicyMiddleware",
+    "calanque.accounts.middleware.FirstSignInMiddleware",
 ]
 
 ROOT_URLCONF = "calanque.urls"
@@ -182,7 +187,12 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
+# Absolute lifetime of a session, and how long it survives without activity.
 SESSION_COOKIE_AGE = env_int("CALANQUE_SESSION_MAX_AGE", 12 * 3600, minimum=300)
+CALANQUE_SESSION_IDLE = env_int("CALANQUE_SESSION_IDLE", 30 * 60, minimum=60)
+# Failures before growing lock-outs start: per account, and per client IP.
+CALANQUE_SIGNIN_ACCOUNT_FAILURES = env_int("CALANQUE_SIGNIN_ACCOUNT_FAILURES", 5, minimum=1)
+CALANQUE_SIGNIN_IP_FAILURES = env_int("CALANQUE_SIGNIN_IP_FAILURES", 50, minimum=1)
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SECURE = HTTPS

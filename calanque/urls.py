@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from calanque.accounts.views import admin_sign_in
+
 admin.site.site_header = "Administration de Calanque"
 admin.site.site_title = "Calanque"
 admin.site.index_title = "Administration"
+# The admin has no sign-in of its own: the portal's (password + code) serves it.
+admin.site.login = admin_sign_in
 
 urlpatterns = [
     path("", include("calanque.core.urls")),

@@ -321,6 +321,15 @@ def do_import_establishments(academy: Academy, data: bytes, *, progress: Progres
 CATALOGUE = Path(__file__).resolve().parent / "data" / "academies.json"
 
 
+DEFAULT_CHARTER = """Charte d'utilisation des services numériques — {name}
+
+1. Votre compte est personnel : ne communiquez jamais votre mot de passe, vos codes à usage unique ni vos codes de secours, y compris à l'assistance.
+2. La messagerie académique est réservée aux échanges professionnels. Respectez la confidentialité des informations relatives aux élèves et aux personnels.
+3. Signalez sans délai à l'assistance tout message suspect, toute perte de téléphone ou toute utilisation anormale de votre compte.
+4. Les connexions et les événements de sécurité sont journalisés pour protéger votre compte ; vous pouvez consulter votre activité récente à tout moment.
+5. L'administrateur peut modifier ce texte dans l'interface d'administration."""
+
+
 class AcademyConfigError(Exception):
     pass
 
@@ -361,6 +370,9 @@ def do_setup_academy(description: dict, *, domain: str | None = None) -> Academy
         if not academy.accessibility_contact:
             academy.accessibility_contact = f"accessibilite@{academy.domain}"
             academy.save(update_fields=["accessibility_contact"])
+        if not academy.charter_text:
+            academy.charter_text = DEFAULT_CHARTER.format(name=academy.name)
+            academy.save(update_fields=["charter_text"])
         SupportTeam.objects.get_or_create(
             academy=academy, kind=SupportTeam.Kind.RECTORAT,
             defaults={"name": f"Rectorat – {description['name'].removeprefix('Académie ')}",

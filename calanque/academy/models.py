@@ -39,6 +39,10 @@ class Academy(models.Model):
     )
     accessibility_declaration = models.TextField(_("déclaration d'accessibilité"), blank=True)
     legal_notice = models.TextField(_("mentions légales"), blank=True)
+    charter_required = models.BooleanField(
+        _("faire accepter la charte à la première connexion"), default=True,
+    )
+    charter_text = models.TextField(_("charte d'utilisation"), blank=True)
     privacy_notice = models.TextField(_("données personnelles"), blank=True)
 
     class Meta:

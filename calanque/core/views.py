@@ -41,3 +41,7 @@ def legal(request):
 
 def privacy(request):
     return render(request, "core/notice.html", {"kind": "privacy"})
+
+
+def help_signin(request):
+    return render(request, "core/help_signin.html")

@@ -10,11 +10,21 @@ and retries, so nothing is acknowledged that could be lost.
 """
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from calanque.academy.models import Academy, Staff
 
 
 def _recipient_status(address: str) -> str:
+    # Runs in a worker thread of the event loop: close its connection so
+    # that threads never hold database sessions open between messages.
+    try:
+        return _lookup(address)
+    finally:
+        connection.close()
+
+
+def _lookup(address: str) -> str:
     address = address.lower()
     local, _, domain = address.rpartition("@")
     if not local or not Academy.objects.filter(domain=domain).exists():

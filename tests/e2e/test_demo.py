@@ -7,6 +7,7 @@ import smtplib
 import subprocess
 import sys
 
+import pyotp
 import pytest
 
 from tests.e2e.conftest import free_port, wait_for_port
@@ -50,18 +51,73 @@ def test_the_portal_fits_a_360_px_phone(demo, phone):
     assert phone.locator("#menu-mobile").get_by_role("link", name="Accueil").is_visible()
 
 
-def test_a_demo_account_signs_in_and_finds_a_colleague(demo, page):
-    account = demo.account("hugo.bernard")
+def first_sign_in(page, demo, identifier: str, recovery_address: str) -> list[str]:
+    """The first-sign-in wizard, as a person does it with an authenticator app
+    (pyotp plays the phone, fed with the key shown as text). Returns the
+    recovery codes shown."""
+    account = demo.account(identifier)
     page.goto(demo.url + "/")
     page.get_by_role("link", name="Se connecter").first.click()
-    page.get_by_label("Identifiant").fill("  Hugo.Bernard ")
+    page.get_by_label("Identifiant").fill(f"  {identifier.title()} ")
     page.get_by_label("Mot de passe").fill(account["password"])
     page.get_by_role("button", name="Se connecter").click()
+
+    assert page.get_by_text("Étape 1 sur 4").is_visible()
+    page.locator("label[for=id_accept]").click()  # the DSFR draws the box on the label
+    page.get_by_role("button", name="Accepter et continuer").click()
+
+    assert page.locator("svg.calanque-qr").is_visible()
+    key = page.locator("#cle-manuelle").inner_text().replace(" ", "")
+    page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(key).now())
+    page.get_by_role("button", name="Activer ma clé").click()
+
+    codes = page.locator("ol.calanque-codes code").all_inner_texts()
+    assert len(codes) == 10
+    page.get_by_role("button", name="J'ai enregistré mes codes").click()
+
+    page.get_by_label("Adresse de secours").fill(recovery_address)
+    page.get_by_role("button", name="Confirmer cette adresse").click()
+    return codes
+
+
+def test_first_sign_in_then_a_recovery_code_sign_in_then_the_directory(demo, page):
+    codes = first_sign_in(page, demo, "hugo.bernard", "hugo.perso@example.net")
     assert page.get_by_role("heading", name="Bonjour Hugo").is_visible()
+    outbox = list((demo.home / "outbox").glob("*.log"))
+    assert any("hugo.perso@example.net" in f.read_text() for f in outbox)
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.get_by_role("link", name="Se connecter").first.click()
+    page.get_by_label("Identifiant").fill("hugo.bernard@ac-aix-marseille.fr")
+    page.get_by_label("Mot de passe").fill(demo.account("hugo.bernard")["password"])
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="utiliser un code de secours").click()
+    page.get_by_label("Code de secours").fill(codes[0])
+    page.get_by_role("button", name="Valider").click()
+    assert page.get_by_role("heading", name="Bonjour Hugo").is_visible()
+
     page.locator("#navigation-principale").get_by_role("link", name="Annuaire").click()
     page.get_by_label("Rechercher un nom").fill("Garnier")
     page.get_by_role("button", name="Rechercher").click()
     assert page.get_by_role("link", name="lea.garnier@ac-aix-marseille.fr").is_visible()
+
+    page.get_by_role("link", name="Hugo Bernard").click()
+    assert page.get_by_text("Code de secours utilisé").first.is_visible()
+    assert page.get_by_text("9 codes de secours restants.").is_visible()
+
+
+def test_the_first_sign_in_works_on_a_360_px_phone(demo, phone):
+    first_sign_in(phone, demo, "lea.garnier", "lea.perso@example.net")
+    assert phone.get_by_role("heading", name="Bonjour Léa").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_wrong_password_gets_the_generic_message_in_the_browser(demo, page):
+    page.goto(demo.url + "/compte/connexion/")
+    page.get_by_label("Identifiant").fill("nadia.rousseau")
+    page.get_by_label("Mot de passe").fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_role("alert").inner_text().strip() == "Identifiant ou mot de passe incorrect."
 
 
 def test_the_smtp_port_answers(demo):
