@@ -10,6 +10,7 @@ ALIASES = {
     "import-staff": "import_staff",
     "import-establishments": "import_establishments",
     "setup-academy": "setup_academy",
+    "send-activation": "send_activation",
 }
 
 

@@ -35,6 +35,8 @@ except OSError as exc:
     raise ConfigError(f"CALANQUE_HOME : impossible de créer {CALANQUE_HOME} ({exc.strerror}).") from None
 
 DEBUG = env_bool("CALANQUE_DEBUG", False)
+# Set by `calanque demo`: shows the demo outbox page and banner.
+CALANQUE_DEMO = env_bool("CALANQUE_DEMO", False)
 SECRET_KEY = env_str("CALANQUE_SECRET_KEY") or secret_from_home(CALANQUE_HOME, "secret_key")
 # Keyed hash of the NUMEN: separate from SECRET_KEY so that rotating the
 # session/CSRF key does not orphan every stored NUMEN fingerprint.
@@ -179,11 +181,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "calanque.accounts.passwords.AcademyPasswordValidator"}]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS

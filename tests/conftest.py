@@ -6,6 +6,7 @@ import time
 import pyotp
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 
 from calanque.academy.demo import DEMO_PASSWORD, load_demo
@@ -86,6 +87,18 @@ def ready_account(staff: Staff) -> pyotp.TOTP:
     actions.do_set_recovery_email(staff, staff.recovery_email or "secours@example.org", client,
                                   base_url="http://testserver/")
     return totp
+
+
+@pytest.fixture
+def deliver(mailoutbox):
+    """Run the worker's delivery of queued e-mails; return every message
+    sent so far in the test (Django's test outbox)."""
+
+    def run():
+        call_command("worker", "--once")
+        return mailoutbox
+
+    return run
 
 
 @pytest.fixture

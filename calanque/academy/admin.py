@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from calanque.academy.models import Academy, Department, Establishment, Staff, SupportTeam
+from calanque.accounts.actions import Client
+from calanque.accounts.recovery import do_send_activation_link
+from calanque.core.clients import client_ip, user_agent
 
 
 @admin.register(Academy)
@@ -32,6 +36,16 @@ class EstablishmentAdmin(admin.ModelAdmin):
 
 @admin.register(Staff)
 class StaffAdmin(UserAdmin):
+    actions = ["send_activation_link"]
+
+    @admin.action(description=_("Envoyer un lien d'activation à l'adresse de secours"))
+    def send_activation_link(self, request, queryset):
+        client = Client(client_ip(request), user_agent(request))
+        sent = [s for s in queryset if do_send_activation_link(request.user, s, client,
+                                                               base_url=request.build_absolute_uri("/"))]
+        self.message_user(request, _("%(n)d lien(s) envoyé(s) ; %(m)d compte(s) sans adresse de secours.")
+                          % {"n": len(sent), "m": queryset.count() - len(sent)})
+
     ordering = ["last_name", "first_name"]
     list_display = ["identifier", "last_name", "first_name", "degree", "establishment", "is_active"]
     list_filter = ["academy", "degree", "is_active", "is_staff", "establishment__department"]

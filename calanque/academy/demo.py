@@ -24,6 +24,7 @@ from calanque.academy.actions import (
 )
 from calanque.academy.identifiers import numen_fingerprint, uai_key
 from calanque.academy.models import Academy, Degree, Establishment, Staff, SupportTeam
+from calanque.accounts.actions import do_trust_recovery_email
 
 DEMO_PASSWORD = "Calanque-démo-2026"
 
@@ -184,6 +185,9 @@ def load_demo(*, size: int = 200) -> tuple[Academy, list[DemoAccount], ImportRep
             if not staff.has_usable_password():
                 staff.set_password(DEMO_PASSWORD)
                 staff.save(update_fields=["password"])
+                # Invented example.org addresses: trusted, so that the
+                # forgotten-password flow can be tried at once.
+                do_trust_recovery_email(staff)
             accounts.append(DemoAccount(
                 identifier=staff.identifier, email=staff.email, password=DEMO_PASSWORD, role=role,
                 degree=staff.get_degree_display(), department=establishment.department.code,

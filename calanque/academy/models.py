@@ -7,6 +7,7 @@ Only staff known to the académie have accounts (they arrive through
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -43,6 +44,20 @@ class Academy(models.Model):
         _("faire accepter la charte à la première connexion"), default=True,
     )
     charter_text = models.TextField(_("charte d'utilisation"), blank=True)
+    password_min_length = models.PositiveSmallIntegerField(
+        _("longueur minimale des mots de passe"), default=12, validators=[MinValueValidator(8), MaxValueValidator(64)],
+    )
+    password_require_composition = models.BooleanField(
+        _("exiger lettres, chiffres et caractères spéciaux"), default=False,
+        help_text=_("Règle de composition en plus de la longueur et de la liste des mots de passe courants."),
+    )
+    password_max_age_days = models.PositiveSmallIntegerField(
+        _("durée de validité des mots de passe (jours)"), default=0,
+        help_text=_("0 : pas de changement périodique imposé (recommandation NIST/ANSSI)."),
+    )
+    activation_link_days = models.PositiveSmallIntegerField(
+        _("validité des liens d'activation (jours)"), default=14, validators=[MinValueValidator(1)],
+    )
     privacy_notice = models.TextField(_("données personnelles"), blank=True)
 
     class Meta:

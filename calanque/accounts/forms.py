@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from calanque.accounts.passwords import MAX_LENGTH, password_problems
 from calanque.core.forms import DsfrFormMixin
 
 
@@ -62,3 +63,64 @@ class RecoveryEmailForm(DsfrFormMixin, forms.Form):
         if address.endswith("@" + self.academy.domain):
             raise forms.ValidationError(_("L'adresse de secours doit être extérieure à l'académie."))
         return address
+
+
+class NewPasswordForm(DsfrFormMixin, forms.Form):
+    password1 = forms.CharField(
+        label=_("Nouveau mot de passe"), strip=False, max_length=MAX_LENGTH,
+        error_messages={"required": _("Choisissez un mot de passe.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "data-calanque-strength": ""}),
+    )
+    password2 = forms.CharField(
+        label=_("Confirmation du mot de passe"), strip=False, max_length=MAX_LENGTH,
+        error_messages={"required": _("Saisissez de nouveau le mot de passe.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, staff, **kwargs):
+        self.staff = staff
+        super().__init__(*args, **kwargs)
+        minimum = staff.academy.password_min_length
+        self.fields["password1"].help_text = _(
+            "Au moins %(n)d caractères. Une phrase de plusieurs mots est facile à retenir et difficile à deviner ; "
+            "espaces, accents et tous les caractères sont acceptés."
+        ) % {"n": minimum}
+        self.fields["password1"].widget.attrs["data-min-length"] = str(minimum)
+
+    def clean_password1(self):
+        password = self.cleaned_data["password1"]
+        problems = password_problems(password, self.staff.academy, self.staff)
+        if problems:
+            raise forms.ValidationError(problems)
+        return password
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") is not None and data["password1"] != data["password2"]:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
+        return data
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = forms.CharField(
+        label=_("Mot de passe actuel"), strip=False, max_length=MAX_LENGTH,
+        error_messages={"required": _("Saisissez votre mot de passe actuel.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = CodeForm.base_fields["code"]
+
+    field_order = ["current", "code", "password1", "password2"]
+
+
+class ForgotPasswordForm(DsfrFormMixin, forms.Form):
+    login = PasswordStepForm.base_fields["login"]
+
+
+class ForgotIdentifierForm(DsfrFormMixin, forms.Form):
+    address = forms.EmailField(
+        label=_("Adresse de secours"), max_length=254,
+        error_messages={"required": _("Saisissez votre adresse de secours."),
+                        "invalid": _("Saisissez une adresse électronique valide, par exemple nom@exemple.fr.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    last_name = forms.CharField(label=_("Nom (facultatif)"), max_length=100, required=False)

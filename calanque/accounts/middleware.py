@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from calanque.accounts import actions
-from calanque.accounts.wizard import STEP_URLS
+from calanque.accounts.flow import STEP_URLS
 from calanque.core import clock
 from calanque.core.clients import client_ip, user_agent
 
@@ -49,7 +49,8 @@ class FirstSignInMiddleware:
     (recovery codes saved, recovery address given…) is taken back to them."""
 
     ALLOWED = ("accounts:recovery_codes", "accounts:recovery_codes_file", "accounts:recovery_email",
-               "accounts:charter", "accounts:activate_otp", "accounts:logout", "set_language")
+               "accounts:charter", "accounts:activate_otp", "accounts:change_password", "accounts:logout",
+               "set_language")
 
     def __init__(self, get_response):
         self.get_response = get_response

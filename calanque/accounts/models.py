@@ -27,6 +27,9 @@ class AccountSecurity(models.Model):
     recovery_step_done_at = models.DateTimeField(_("adresse de secours confirmée le"), null=True, blank=True)
     recovery_email_verified = models.EmailField(_("adresse de secours vérifiée"), blank=True)
     password_changed_at = models.DateTimeField(_("mot de passe changé le"), null=True, blank=True)
+    # Part of every reset/activation link: bumped by each new link and by each
+    # password change, so that only the latest link works, and only once.
+    link_serial = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("sécurité du compte")
@@ -82,6 +85,11 @@ class AuditEvent(models.Model):
         SIGNOUT = "signout", _("Déconnexion")
         SIGNOUT_OTHERS = "signout_others", _("Déconnexion des autres sessions")
         SESSION_EXPIRED = "session_expired", _("Session expirée")
+        RESET_REQUESTED = "reset_requested", _("Demande de réinitialisation du mot de passe")
+        RESET_THROTTLED = "reset_throttled", _("Demandes de réinitialisation trop nombreuses")
+        IDENTIFIER_REMINDER = "identifier_reminder", _("Rappel d'identifiant demandé")
+        ACTIVATION_SENT = "activation_sent", _("Lien d'activation envoyé")
+        LINK_REFUSED = "link_refused", _("Lien de réinitialisation refusé")
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"

@@ -18,16 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.academy.models import Staff
-from calanque.accounts import actions, otp, queries
+from calanque.accounts import actions, otp, queries, tokens
+from calanque.accounts.flow import NEW_CODES, NEXT, PREAUTH, STEP_URLS, link_state, preauth_staff
 from calanque.accounts.forms import CharterForm, CodeForm, PasswordStepForm, RecoveryCodeForm, RecoveryEmailForm
-from calanque.accounts.wizard import STEP_URLS
 from calanque.core import clock
 from calanque.core.clients import client_ip, user_agent
-
-PREAUTH = "calanque_preauth"
-PREAUTH_TTL = 10 * 60
-NEXT = "calanque_next"
-NEW_CODES = "calanque_new_codes"
 
 
 def _client(request) -> actions.Client:
@@ -40,18 +35,15 @@ def _safe_next(request, value: str | None) -> str:
     return reverse("core:home")
 
 
-def _preauth_staff(request) -> Staff | None:
-    state = request.session.get(PREAUTH)
-    if not state or clock.now() - state["at"] > PREAUTH_TTL:
-        return None
-    return Staff.objects.filter(pk=state["uid"], is_active=True).select_related("academy").first()
-
-
 def _step_staff(request) -> Staff | None:
-    """The account a first-sign-in step is for: signed in, or past the password."""
+    """The account a first-sign-in step is for: signed in, past the password,
+    or (for the charter) holding an activation link."""
     if request.user.is_authenticated:
         return request.user
-    return _preauth_staff(request)
+    link, _state = link_state(request)
+    if link is not None and link.purpose == tokens.ACTIVATION:
+        return link.staff
+    return preauth_staff(request)
 
 
 def _complete_sign_in(request, staff: Staff, method: str):
@@ -63,6 +55,9 @@ def _complete_sign_in(request, staff: Staff, method: str):
     request.session["calanque_seen_at"] = now
     request.session.save()
     actions.do_record_sign_in(staff, request.session.session_key, _client(request), method=method)
+    days = actions.password_expires_in(staff)
+    if days is not None and 0 < days <= actions.PASSWORD_WARNING_DAYS:
+        messages.warning(request, _("Votre mot de passe expire dans %(n)d jour(s) : pensez à le changer.") % {"n": days})
     return _after_step(request, staff)
 
 
@@ -105,7 +100,7 @@ def sign_in(request):
 
 
 def _code_page(request, form_class, verify, template, method):
-    staff = _preauth_staff(request)
+    staff = preauth_staff(request)
     if staff is None:
         messages.info(request, _("Votre connexion a expiré : saisissez de nouveau votre identifiant et votre mot de passe."))
         return redirect("accounts:login")
@@ -117,7 +112,9 @@ def _code_page(request, form_class, verify, template, method):
             return _complete_sign_in(request, staff, method)
         error = result.error
     status = 400 if request.method == "POST" else 200
-    return render(request, template, {"form": form, "error": error, "staff": staff}, status=status)
+    return render(request, template, {"form": form, "error": error, "staff": staff,
+                                      "recovery_url": reverse("accounts:recovery_code"),
+                                      "code_url": reverse("accounts:code")}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,6 +166,8 @@ def charter(request):
         actions.do_accept_charter(staff, _client(request))
         if request.user.is_authenticated:
             return _after_step(request, staff)
+        if link_state(request)[0] is not None:
+            return redirect("accounts:new_password")
         step = actions.next_first_sign_in_step(staff)
         return redirect(STEP_URLS["otp"] if step == "otp" else "accounts:code")
     return render(request, "accounts/charter.html", {"form": form, **_wizard_context(staff, "charter")},
@@ -270,7 +269,7 @@ def security(request):
         "current_session": request.session.session_key,
         "codes_left": actions.recovery_codes_left(request.user),
         "account_security": actions.security_for(request.user),
-        "code_form": CodeForm(),
+        "password_expires_in": actions.password_expires_in(request.user),
     })
 
 

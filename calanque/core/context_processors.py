@@ -19,4 +19,5 @@ def portal(request):
         "several_academies": len(getattr(request, "academies", [])) > 1,
         "navigation": _navigation(request) if hasattr(request, "user") else [],
         "LANGUAGES": settings.LANGUAGES,
+        "demo": settings.CALANQUE_DEMO,
     }

@@ -1,9 +1,11 @@
-from django.http import HttpResponseRedirect
+from django.conf import settings
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from calanque.core import outbox
 from calanque.core.middleware import ACADEMY_COOKIE
 
 
@@ -45,3 +47,12 @@ def privacy(request):
 
 def help_signin(request):
     return render(request, "core/help_signin.html")
+
+
+def demo_outbox(request):
+    """« Boîte d'envoi de démonstration »: the last messages the portal sent,
+    so that a newcomer can follow recovery links without a mail server.
+    Exists only in demo mode."""
+    if not settings.CALANQUE_DEMO:
+        raise Http404
+    return render(request, "core/demo_outbox.html", {"emails": outbox.recent()})

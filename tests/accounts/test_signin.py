@@ -6,7 +6,6 @@ import re
 
 import pyotp
 import pytest
-from django.core import mail
 from django.test import Client
 
 from calanque.accounts.models import AccountSecurity, AuditEvent, RecoveryCode
@@ -37,9 +36,7 @@ def events(staff, kind):
 
 # --- First sign-in ------------------------------------------------------------
 
-def test_first_sign_in_walks_through_charter_key_codes_and_recovery_address(
-    persona, password, clock, django_capture_on_commit_callbacks
-):
+def test_first_sign_in_walks_through_charter_key_codes_and_recovery_address(persona, password, clock, deliver):
     lea = persona("teacher_13")
     client = Client()
     response = password_step(client, "lea.garnier", password)
@@ -70,18 +67,17 @@ def test_first_sign_in_walks_through_charter_key_codes_and_recovery_address(
     # Anywhere else, the unfinished wizard brings the user back.
     assert client.get("/annuaire/")["Location"] == "/compte/bienvenue/codes-de-secours/"
     response = client.post("/compte/bienvenue/codes-de-secours/")
-    assert response["Location"] == "/compte/bienvenue/adresse-de-secours/"
+    assert response["Location"] == "/compte/adresse-de-secours/"
 
-    page = client.get("/compte/bienvenue/adresse-de-secours/")
+    page = client.get("/compte/adresse-de-secours/")
     assert 'value="lea.garnier@example.org"' in page.content.decode()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/compte/bienvenue/adresse-de-secours/", {"address": "lea.perso@example.net"})
+    response = client.post("/compte/adresse-de-secours/", {"address": "lea.perso@example.net"})
     assert response["Location"] == "/"
     assert "Bonjour Léa" in text(client.get("/"))
 
-    message = mail.outbox[-1]
+    message = deliver()[-1]
     assert message.to == ["lea.perso@example.net"]
-    link = re.search(r"http://testserver(/compte/adresse-de-secours/\S+/)", message.body).group(1)
+    link = re.search(r"http://testserver(/compte/adresse-de-secours/verifier/\S+/)", message.body).group(1)
     assert "vérifiée" in text(Client().get(link))
     assert AccountSecurity.objects.get(staff=lea).recovery_email_verified == "lea.perso@example.net"
     assert events(lea, "otp_activated").count() == 1

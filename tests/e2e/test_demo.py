@@ -2,6 +2,7 @@
 browser on a desktop and a 360-px phone, the SMTP port, a clean stop."""
 
 import os
+import re
 import signal
 import smtplib
 import subprocess
@@ -83,8 +84,8 @@ def first_sign_in(page, demo, identifier: str, recovery_address: str) -> list[st
 def test_first_sign_in_then_a_recovery_code_sign_in_then_the_directory(demo, page):
     codes = first_sign_in(page, demo, "hugo.bernard", "hugo.perso@example.net")
     assert page.get_by_role("heading", name="Bonjour Hugo").is_visible()
-    outbox = list((demo.home / "outbox").glob("*.log"))
-    assert any("hugo.perso@example.net" in f.read_text() for f in outbox)
+    page.get_by_role("link", name="Voir les courriels envoyés").click()
+    assert page.locator("section.calanque-mail", has_text="À hugo.perso@example.net").first.is_visible()
 
     page.get_by_role("button", name="Se déconnecter").click()
     page.get_by_role("link", name="Se connecter").first.click()
@@ -140,3 +141,31 @@ def test_the_demo_stops_cleanly_on_sigterm_and_restarts_with_its_data(tmp_path):
         assert process.returncode == 0, output
         assert "Démonstration arrêtée." in output
     assert output.count("lea.garnier") >= 1
+
+
+def test_forgotten_password_then_new_password_then_sign_in(demo, page):
+    """A first-time account (no OTP key yet) walks the forgotten-password flow
+    through the demo outbox, then signs in with the new password."""
+    new_password = "Une calanque bleue au petit matin"
+    page.goto(demo.url + "/compte/connexion/")
+    page.get_by_role("link", name="Mot de passe ou identifiant oublié ?").click()
+    page.get_by_role("link", name="J'ai oublié mon mot de passe").click()
+    page.get_by_label("Identifiant").fill("karim.fontaine")
+    page.get_by_role("button", name="Recevoir un lien").click()
+    assert page.get_by_text("Si un compte correspond, un message a été envoyé").is_visible()
+
+    page.get_by_role("link", name="Voir les courriels envoyés").click()
+    mail = page.locator("section.calanque-mail", has_text="karim.fontaine@example.org").first
+    assert "Nous ne vous demanderons jamais votre mot de passe ni votre code." in mail.inner_text()
+    mail.get_by_role("link", name=re.compile(r"compte.lien")).click()
+
+    page.get_by_label("Nouveau mot de passe").fill(new_password)
+    assert "Robustesse" in page.locator("#force-mot-de-passe").inner_text()
+    page.get_by_label("Confirmation du mot de passe").fill(new_password)
+    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    assert page.get_by_text("Votre mot de passe a été changé.").is_visible()
+
+    page.get_by_label("Identifiant").fill("karim.fontaine")
+    page.get_by_label("Mot de passe").fill(new_password)
+    page.get_by_role("button", name="Se connecter").click()
+    assert page.get_by_text("Étape 1 sur 4").is_visible()  # first sign-in continues

@@ -1,3 +1,4 @@
+import os
 import signal
 import subprocess
 import sys
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         for a in accounts:
             out.write(f"  {a.identifier:<{width}}  {a.role} — {a.establishment}")
         out.write(f"(aussi dans {accounts_file})")
+        out.write(f"Courriels envoyés : http://{settings.CALANQUE_HTTP_HOST}:{settings.CALANQUE_HTTP_PORT}/demo/boite-d-envoi/")
         out.write("Ctrl-C pour arrêter.")
         out.write("")
         if options["load_only"]:
@@ -43,7 +45,8 @@ class Command(BaseCommand):
 
     def _run_all(self):
         commands = [["web", "--no-collectstatic"], ["smtpd"], ["worker"]]
-        children = [subprocess.Popen([sys.executable, "-m", "calanque", *c]) for c in commands]
+        env = {**os.environ, "CALANQUE_DEMO": "true"}
+        children = [subprocess.Popen([sys.executable, "-m", "calanque", *c], env=env) for c in commands]
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

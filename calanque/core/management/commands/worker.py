@@ -1,18 +1,26 @@
 import logging
 import signal
 import threading
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from calanque.core import outbox
 
 log = logging.getLogger("calanque.worker")
 
 
 class Command(BaseCommand):
-    help = "Travaux de fond : nettoyage périodique (sessions expirées). Sans état ; plusieurs peuvent tourner."
+    help = (
+        "Travaux de fond : envoi des courriels en file d'attente, nettoyage périodique (sessions expirées). "
+        "Sans état ; plusieurs peuvent tourner."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=int, default=300, help="secondes entre deux passes")
+        parser.add_argument("--poll", type=float, default=2.0, help="secondes entre deux relèves de la file")
+        parser.add_argument("--housekeeping", type=int, default=300, help="secondes entre deux nettoyages")
         parser.add_argument("--once", action="store_true", help="une seule passe, puis s'arrêter")
 
     def handle(self, *args, **options):
@@ -20,9 +28,18 @@ class Command(BaseCommand):
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         log.info("worker prêt")
+        last_housekeeping = 0.0
         while not stop.is_set():
-            call_command("clearsessions")
+            sent = outbox.deliver()
+            if sent:
+                log.info("%d courriel(s) envoyé(s)", sent)
+            if time.monotonic() - last_housekeeping > options["housekeeping"] or options["once"]:
+                call_command("clearsessions")
+                last_housekeeping = time.monotonic()
             if options["once"]:
                 break
-            stop.wait(options["interval"])
+            # Between passes, drop connections the database closed or that
+            # outlived CONN_MAX_AGE, as Django does between requests.
+            close_old_connections()
+            stop.wait(options["poll"])
         log.info("worker arrêté")
