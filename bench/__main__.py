@@ -82,6 +82,19 @@ def bench_import(database_url: str | None, lines: int) -> dict:
         return figures
 
 
+def bench_signin(database_url: str | None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CALANQUE_")}
+        env["CALANQUE_HOME"] = tmp
+        if database_url:
+            env["CALANQUE_DATABASE_URL"] = database_url
+        result = subprocess.run([sys.executable, "-m", "bench.signin", "50"], env=env, capture_output=True,
+                                text=True, cwd=ROOT)
+        if result.returncode:
+            raise RuntimeError(result.stderr[-3000:])
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 TARGETS = {"import_staff_60k_s": 60.0}
 
 
@@ -90,28 +103,34 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="les mesures à 10 000 seulement")
     parser.parse_args()  # --quick: every figure so far is independent of folder size
     backends = {"sqlite": None}
-    pg_name = f"calanque_bench_{os.getpid()}"
-    if postgres_available():
-        backends["postgresql"] = postgres_database(pg_name)
+    pg_names = [f"calanque_bench_{os.getpid()}_{n}" for n in range(2)]
+    pg = postgres_available()
+    if pg:
+        backends["postgresql"] = None
     else:
         print("PostgreSQL ne répond pas sur 127.0.0.1:5432 : mesures SQLite seulement.")
     results: dict[str, dict] = {}
     try:
-        for backend, url in backends.items():
+        for backend in backends:
+            urls = [postgres_database(name) for name in pg_names] if backend == "postgresql" else [None, None]
             print(f"… import de 60 000 personnels ({backend})", flush=True)
-            results[backend] = bench_import(url, 60_000)
+            results[backend] = bench_import(urls[0], 60_000)
+            print(f"… connexion et demandes de réinitialisation ({backend})", flush=True)
+            results[backend].update(bench_signin(urls[1]))
     finally:
-        if "postgresql" in backends:
-            drop_postgres_database(pg_name)
+        if pg:
+            for name in pg_names:
+                drop_postgres_database(name)
 
     names = list(results["sqlite"])
     print()
-    print(f"{'mesure':<26}" + "".join(f"{b:>14}" for b in results) + f"{'cible':>10}")
+    print(f"{'mesure':<28}" + "".join(f"{b:>22}" for b in results) + f"{'cible':>10}")
     for name in names:
-        row = f"{name:<26}"
+        row = f"{name:<28}"
         for backend in results:
             figure = results[backend][name]
-            row += f"{figure['value']:>12} {figure['unit']}"
+            p95 = f" (p95 {figure['p95']})" if figure.get("p95") is not None else ""
+            row += f"{str(figure['value']) + ' ' + figure['unit'] + p95:>22}"
         target = TARGETS.get(name)
         row += f"{'≤ ' + str(target) if target else '':>10}"
         print(row)
@@ -119,6 +138,9 @@ def main() -> None:
         for backend in results:
             if results[backend][name]["value"] > target:
                 print(f"CIBLE MANQUÉE : {name} sur {backend} = {results[backend][name]['value']} > {target}")
+    for backend in results:
+        if "signin_ms" in results[backend]:
+            print(f"signin_ms ({backend}) : {results[backend]['signin_ms']['detail']}")
     print(f"\nMachine : {platform.machine()}, {os.cpu_count()} cœurs, Python {platform.python_version()}")
 
     out = ROOT / "var" / "bench"
