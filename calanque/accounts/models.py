@@ -115,3 +115,26 @@ class AuditEvent(models.Model):
     @property
     def is_failure(self) -> bool:
         return self.kind in (self.Kind.SIGNIN_FAILURE, self.Kind.OTP_FAILURE, self.Kind.LOCKOUT)
+
+
+class RecoveryRequest(models.Model):
+    """A forgotten-password or forgotten-identifier request, answered by the
+    worker. The web request only writes this row, whatever was typed, so that
+    the response time says nothing about the account."""
+
+    class Kind(models.TextChoices):
+        PASSWORD = "password", _("mot de passe oublié")
+        IDENTIFIER = "identifier", _("identifiant oublié")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True)
+    academy = models.ForeignKey("academy.Academy", on_delete=models.CASCADE, null=True, blank=True)
+    address = models.EmailField(blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    base_url = models.CharField(max_length=300)
+    throttled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["processed_at", "created_at"], name="recovery_pending_idx")]

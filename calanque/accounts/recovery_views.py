@@ -43,7 +43,7 @@ def forgot_password(request):
 def forgot_identifier(request):
     form = ForgotIdentifierForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        recovery.do_send_identifiers(request.academy, form.cleaned_data["address"], form.cleaned_data["last_name"],
+        recovery.do_request_identifiers(request.academy, form.cleaned_data["address"], form.cleaned_data["last_name"],
                                      _client(request), login_url=request.build_absolute_uri(reverse("accounts:login")))
         return render(request, "accounts/request_sent.html", {"kind": "identifier"})
     return render(request, "accounts/forgot_identifier.html", {"form": form},

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from calanque.accounts import recovery
 from calanque.core import outbox
 
 log = logging.getLogger("calanque.worker")
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         log.info("worker prêt")
         last_housekeeping = 0.0
         while not stop.is_set():
+            recovery.process_requests()
             sent = outbox.deliver()
             if sent:
                 log.info("%d courriel(s) envoyé(s)", sent)
