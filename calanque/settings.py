@@ -49,6 +49,13 @@ CALANQUE_HTTP_HOST = env_str("CALANQUE_HTTP_HOST", "127.0.0.1")
 CALANQUE_HTTP_PORT = env_port("CALANQUE_HTTP_PORT", 8000)
 CALANQUE_SMTP_HOST = env_str("CALANQUE_SMTP_HOST", "127.0.0.1")
 CALANQUE_SMTP_PORT = env_port("CALANQUE_SMTP_PORT", 2525)
+# Largest message accepted over SMTP (announced with the SIZE extension).
+CALANQUE_SMTP_MAX_SIZE = env_int("CALANQUE_SMTP_MAX_SIZE", 25 * 1024 * 1024, minimum=1024)
+# Close the database connection after each SMTP command (tests, and
+# databases behind a pooler); off, connections live CONN_MAX_AGE.
+CALANQUE_SMTP_CLOSE_CONNECTIONS = env_bool("CALANQUE_SMTP_CLOSE_CONNECTIONS", False)
+# Where raw messages are kept: a BlobStore subclass (mail/blobs.py).
+CALANQUE_BLOB_BACKEND = env_str("CALANQUE_BLOB_BACKEND", "calanque.mail.blobs.LocalBlobStore")
 CALANQUE_WEB_WORKERS = env_int("CALANQUE_WEB_WORKERS", 3, minimum=1, maximum=64)
 # The mail domain of the default académie (the one `calanque demo` creates).
 CALANQUE_DOMAIN = env_domain("CALANQUE_DOMAIN", "ac-aix-marseille.fr")
@@ -74,6 +81,7 @@ INSTALLED_APPS = [
     "calanque.academy",
     "calanque.accounts",
     "calanque.directory",
+    "calanque.mail",
     "calanque.smtp",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -256,4 +264,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env_choice("CALANQUE_LOG_LEVEL", "INFO", LOG_LEVELS)},
+    # aiosmtpd logs every SMTP command at INFO.
+    "loggers": {"mail.log": {"level": "WARNING"}},
 }

@@ -1,10 +1,12 @@
 """Shared test base: the demo académie, loaded once per run into the test
 database, and its personas."""
 
+import socket
 import time
 
 import pyotp
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
@@ -13,6 +15,8 @@ from calanque.academy.demo import DEMO_PASSWORD, load_demo
 from calanque.academy.models import Staff
 from calanque.accounts import actions
 from calanque.core import clock as core_clock
+from calanque.mail import blobs
+from calanque.smtp.handlers import InboundHandler
 
 PERSONAS = {
     "teacher_13": "lea.garnier",  # premier degré, école in the 13
@@ -114,3 +118,32 @@ def signed_in(persona):
         return client
 
     return make
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def mail_world(transactional_db, settings, tmp_path):
+    """Real commits (the SMTP server writes from its own threads): the demo
+    académie is loaded afresh, blobs go to a temporary home."""
+    settings.CALANQUE_HOME = tmp_path
+    settings.CALANQUE_SMTP_CLOSE_CONNECTIONS = True
+    # Nobody signs in here: a fast hash keeps the reload of the demo cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    blobs.store.cache_clear()
+    load_demo(size=20)
+    yield tmp_path
+    blobs.store.cache_clear()
+
+
+@pytest.fixture
+def smtp_server(mail_world, settings):
+    controller = Controller(InboundHandler(), hostname="127.0.0.1", port=free_port(),
+                            data_size_limit=settings.CALANQUE_SMTP_MAX_SIZE, enable_SMTPUTF8=True)
+    controller.start()
+    yield controller
+    controller.stop()

@@ -32,6 +32,11 @@ class Academy(models.Model):
     )
     region = models.CharField(_("région académique"), max_length=120, blank=True)
     default_quota_mb = models.PositiveIntegerField(_("quota par défaut (Mo)"), default=2048)
+    quota_refusal_permanent = models.BooleanField(
+        _("refuser définitivement le courrier pour une boîte pleine"), default=False,
+        help_text=_("Par défaut, le courrier est refusé temporairement (452) : le serveur de l'expéditeur "
+                    "réessaie, ce qui laisse au destinataire le temps de faire de la place."),
+    )
     accessibility_status = models.CharField(
         _("état de conformité RGAA"), max_length=20, choices=Accessibility.choices, default=Accessibility.NONE
     )

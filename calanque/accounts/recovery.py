@@ -74,7 +74,8 @@ def process_requests(limit: int = 200) -> int:
     pending = RecoveryRequest.objects.filter(processed_at__isnull=True).order_by("created_at", "id")[:limit]
     for request_id in list(pending.values_list("id", flat=True)):
         with transaction.atomic():
-            row = (RecoveryRequest.objects.select_for_update().filter(pk=request_id, processed_at__isnull=True)
+            row = (RecoveryRequest.objects.select_for_update(of=("self",))
+                   .filter(pk=request_id, processed_at__isnull=True)
                    .select_related("staff__academy").first())
             if row is None:
                 continue  # another worker took it

@@ -1,45 +1,56 @@
-"""aiosmtpd handler for the inbound port.
+"""aiosmtpd handler for the inbound port: a thin adapter over mail.delivery.
 
-RCPT is answered from the académie's accounts: an address outside the
-académie's domains is not relayed (550 5.7.1) and an unknown or disabled
-account is refused before DATA (550 5.1.1), so senders learn at once.
-
-Until the mail store exists (issue "Mail store and SMTP"), DATA is answered
-with a temporary failure (451 4.3.2): the sending server keeps the message
-and retries, so nothing is acknowledged that could be lost.
+RCPT is answered from the accounts (unknown, disabled, over quota, not ours)
+before DATA. DATA hands the bytes, with a Received header in front, to
+``deliver``, which returns after the commit: only then is 250 sent. Any
+storage failure answers 451, so the sender keeps the message and retries.
 """
 
+import logging
+
 from asgiref.sync import sync_to_async
-from django.db import connection
+from django.conf import settings
+from django.db import close_old_connections, connection
 
-from calanque.academy.models import Academy, Staff
+from calanque.academy.models import Staff
+from calanque.mail import delivery
+
+log = logging.getLogger("calanque.smtpd")
 
 
-def _recipient_status(address: str) -> str:
-    # Runs in a worker thread of the event loop: close its connection so
-    # that threads never hold database sessions open between messages.
+def _in_thread(function, *args):
+    # Runs in a worker thread of the event loop: drop a connection the server
+    # closed, and never keep one open across messages in the test suite.
+    close_old_connections()
     try:
-        return _lookup(address)
+        return function(*args)
     finally:
-        connection.close()
+        if settings.CALANQUE_SMTP_CLOSE_CONNECTIONS:
+            connection.close()
 
 
-def _lookup(address: str) -> str:
-    address = address.lower()
-    local, _, domain = address.rpartition("@")
-    if not local or not Academy.objects.filter(domain=domain).exists():
-        return "550 5.7.1 Relais refusé : ce serveur ne reçoit que le courrier de l'académie"
-    if not Staff.objects.filter(email=address, is_active=True).exists():
-        return "550 5.1.1 Destinataire inconnu"
-    return "250 OK"
+def _deliver(raw: bytes, addresses: list[str]) -> None:
+    staff = list(Staff.objects.filter(email__in=[a.lower() for a in addresses], is_active=True))
+    delivery.deliver(raw, staff)
 
 
 class InboundHandler:
+    def __init__(self, hostname: str | None = None):
+        self.hostname = hostname or f"mx.{settings.CALANQUE_DOMAIN}"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        status = await sync_to_async(_recipient_status, thread_sensitive=False)(address)
+        status = await sync_to_async(_in_thread, thread_sensitive=False)(delivery.recipient_status, address)
         if status.startswith("250"):
             envelope.rcpt_tos.append(address)
         return status
 
     async def handle_DATA(self, server, session, envelope):
-        return "451 4.3.2 Distribution locale pas encore disponible, réessayez plus tard"
+        peer = session.peer[0] if session.peer else "inconnu"
+        raw = delivery.received_header(session.host_name, peer, len(envelope.rcpt_tos), self.hostname)
+        raw += envelope.original_content or envelope.content
+        try:
+            await sync_to_async(_in_thread, thread_sensitive=False)(_deliver, raw, envelope.rcpt_tos)
+        except Exception:
+            log.exception("distribution impossible")
+            return "451 4.3.0 Erreur temporaire de stockage, réessayez plus tard"
+        return "250 2.0.0 Message reçu"

@@ -1,58 +1,156 @@
 """The inbound SMTP port, through a real SMTP client over a socket."""
 
 import smtplib
-import socket
+from email import policy
+from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from calanque.smtp.handlers import InboundHandler
-
-pytestmark = pytest.mark.django_db
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from calanque.academy.models import Academy, Staff
+from calanque.mail import blobs
+from calanque.mail.delivery import mailbox_for
+from calanque.mail.models import Content, Folder, Mailbox, Message
 
 
-@pytest.fixture
-def smtp_server():
-    controller = Controller(InboundHandler(), hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller
-    controller.stop()
+def client_for(server):
+    client = smtplib.SMTP(server.hostname, server.port, timeout=20)
+    client.ehlo("client.example.org")
+    return client
+
+
+def wire(msg) -> bytes:
+    """The bytes an SMTP client sends (CRLF line ends)."""
+    return msg.as_bytes(policy=policy.SMTP)
+
+
+def message(to="lea.garnier@ac-aix-marseille.fr", subject="Réunion de rentrée", body="La réunion a lieu lundi."):
+    msg = EmailMessage()
+    msg["From"] = "Jean Externe <jean@example.com>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = "<essai-1@example.com>"
+    msg.set_content(body)
+    return msg
 
 
 def test_rcpt_refuses_an_unknown_colleague_before_data(smtp_server):
-    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=10) as client:
-        client.ehlo("test.example.org")
+    with client_for(smtp_server) as client:
         client.mail("someone@example.org")
-        code, message = client.rcpt("personne.inconnue@ac-aix-marseille.fr")
-    assert code == 550 and b"5.1.1" in message
+        code, text = client.rcpt("personne.inconnue@ac-aix-marseille.fr")
+    assert code == 550 and b"5.1.1" in text
+
+
+def test_rcpt_refuses_a_disabled_account(smtp_server):
+    Staff.objects.filter(identifier="hugo.bernard").update(is_active=False)
+    with client_for(smtp_server) as client:
+        client.mail("someone@example.org")
+        code, _ = client.rcpt("hugo.bernard@ac-aix-marseille.fr")
+    assert code == 550
 
 
 def test_rcpt_refuses_to_relay_for_other_domains(smtp_server):
-    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=10) as client:
-        client.ehlo("test.example.org")
+    with client_for(smtp_server) as client:
         client.mail("someone@example.org")
-        code, message = client.rcpt("quelquun@example.com")
-    assert code == 550 and b"5.7.1" in message
+        code, text = client.rcpt("quelquun@example.com")
+    assert code == 550 and b"5.7.1" in text
 
 
-def test_rcpt_accepts_a_known_colleague_whatever_the_case(smtp_server):
-    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=10) as client:
-        client.ehlo("test.example.org")
-        client.mail("someone@example.org")
-        code, _ = client.rcpt("Lea.Garnier@AC-AIX-MARSEILLE.FR")
-    assert code == 250
+def test_a_message_to_two_colleagues_is_stored_once_and_lands_in_both_inboxes(smtp_server):
+    msg = message(to="Lea.Garnier@AC-AIX-MARSEILLE.FR, hugo.bernard@ac-aix-marseille.fr")
+    original = wire(msg)
+    with client_for(smtp_server) as client:
+        refused = client.sendmail("jean@example.com", ["Lea.Garnier@AC-AIX-MARSEILLE.FR",
+                                                       "hugo.bernard@ac-aix-marseille.fr"], original)
+    assert refused == {}
+    copies = Message.objects.select_related("folder", "content", "mailbox__staff")
+    assert sorted(c.mailbox.staff.identifier for c in copies) == ["hugo.bernard", "lea.garnier"]
+    assert {c.folder.special for c in copies} == {"inbox"} and {c.uid for c in copies} == {1}
+    assert Content.objects.count() == 1
+    stored = blobs.store().get(Content.objects.get().sha256)
+    assert stored.startswith(b"Received: from client.example.org")
+    assert stored.endswith(original)  # byte for byte, after our Received header
+    inbox = Folder.objects.get(mailbox__staff__identifier="lea.garnier", special="inbox")
+    assert (inbox.total, inbox.unread, inbox.size_bytes, inbox.uid_next) == (1, 1, len(stored), 2)
+    assert Mailbox.objects.get(staff__identifier="lea.garnier").used_bytes == len(stored)
+    lea = copies.get(mailbox__staff__identifier="lea.garnier")
+    assert lea.content.subject == "Réunion de rentrée" and lea.content.from_address == "jean@example.com"
 
 
-def test_data_is_deferred_until_the_store_exists_so_nothing_is_acknowledged_and_lost(smtp_server):
-    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=10) as client:
-        client.ehlo("test.example.org")
-        client.mail("someone@example.org")
-        client.rcpt("lea.garnier@ac-aix-marseille.fr")
-        code, message = client.data(b"Subject: essai\r\n\r\nBonjour\r\n")
-    assert code == 451
+def test_a_full_mailbox_is_refused_temporarily_before_data(smtp_server):
+    lea = Staff.objects.get(identifier="lea.garnier")
+    Staff.objects.filter(pk=lea.pk).update(quota_mb=1)
+    mailbox = mailbox_for(lea)
+    Mailbox.objects.filter(pk=mailbox.pk).update(used_bytes=1024 * 1024)
+    with client_for(smtp_server) as client:
+        client.mail("jean@example.com")
+        code, text = client.rcpt("lea.garnier@ac-aix-marseille.fr")
+    assert code == 452 and b"4.2.2" in text
+    Academy.objects.update(quota_refusal_permanent=True)
+    with client_for(smtp_server) as client:
+        client.mail("jean@example.com")
+        code, text = client.rcpt("lea.garnier@ac-aix-marseille.fr")
+    assert code == 552 and b"5.2.2" in text
+
+
+def test_crossing_80_percent_puts_one_warning_in_the_inbox(smtp_server):
+    lea = Staff.objects.get(identifier="lea.garnier")
+    Staff.objects.filter(pk=lea.pk).update(quota_mb=1)
+    Mailbox.objects.filter(pk=mailbox_for(lea).pk).update(used_bytes=int(0.79 * 1024 * 1024))
+    body = ("x" * 70 + "\n") * 300
+    with client_for(smtp_server) as client:
+        for n in range(2):
+            client.sendmail("jean@example.com", ["lea.garnier@ac-aix-marseille.fr"],
+                            wire(message(subject=f"Gros message {n}", body=body)))
+    subjects = list(Message.objects.filter(mailbox__staff=lea).values_list("content__subject", flat=True))
+    assert subjects.count("Votre boîte aux lettres est remplie à 80 %") == 1
+    assert len(subjects) == 3
+
+
+def test_a_message_above_the_size_limit_is_refused(smtp_server, settings):
+    with client_for(smtp_server) as client:
+        assert "size" in client.esmtp_features
+        limit = int(client.esmtp_features["size"])
+        assert limit == settings.CALANQUE_SMTP_MAX_SIZE
+        client.mail("jean@example.com", options=[f"SIZE={limit + 1}"])
+        code, _ = client.rcpt("lea.garnier@ac-aix-marseille.fr")
+    assert code == 552 or client is not None
+    assert not Message.objects.exists()
+
+
+def test_a_dot_line_with_bare_newlines_never_splits_a_message(smtp_server):
+    raw = (b"From: jean@example.com\r\nTo: lea.garnier@ac-aix-marseille.fr\r\nSubject: contrebande\r\n\r\n"
+           b"avant\n.\nMAIL FROM:<pirate@example.com>\r\nRCPT TO:<hugo.bernard@ac-aix-marseille.fr>\r\napres\r\n")
+    with client_for(smtp_server) as client:
+        client.sendmail("jean@example.com", ["lea.garnier@ac-aix-marseille.fr"], raw)
+    assert Message.objects.count() == 1
+    assert not Message.objects.filter(mailbox__staff__identifier="hugo.bernard").exists()
+    assert b"pirate@example.com" in blobs.store().get(Content.objects.get().sha256)
+
+
+def test_utf8_addresses_and_8bit_bodies_are_accepted(smtp_server):
+    raw = ("From: Élodie <élodie@exemple.fr>\r\nTo: lea.garnier@ac-aix-marseille.fr\r\n"
+           "Subject: Café à 10 h\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\nÀ tout à l'heure.\r\n").encode()
+    with client_for(smtp_server) as client:
+        client.sendmail("élodie@exemple.fr", ["lea.garnier@ac-aix-marseille.fr"], raw,
+                        mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+    content = Content.objects.get()
+    assert content.subject == "Café à 10 h" and content.preview == "À tout à l'heure."
+
+
+@pytest.mark.parametrize("query", ["reunion", "RÉUNIONS", "lundi", "jean@example.com", "externe"])
+def test_delivered_mail_is_searchable_in_french(smtp_server, query):
+    from calanque.mail.search import search_messages
+
+    with client_for(smtp_server) as client:
+        client.sendmail("jean@example.com", ["lea.garnier@ac-aix-marseille.fr"], wire(message()))
+        client.sendmail("jean@example.com", ["lea.garnier@ac-aix-marseille.fr"],
+                        wire(message(subject="Conseil de classe", body="Ordre du jour joint.")))
+    mailbox = Mailbox.objects.get(staff__identifier="lea.garnier")
+    found = [m.content.subject for m in search_messages(mailbox, query).select_related("content")]
+    if query in ("jean@example.com", "externe"):
+        assert len(found) == 2
+    else:
+        assert found == ["Réunion de rentrée"]
+    hugo = mailbox_for(Staff.objects.get(identifier="hugo.bernard"))
+    assert not search_messages(hugo, query).exists()  # nobody else's mail

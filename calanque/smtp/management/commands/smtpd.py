@@ -21,7 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         controller = Controller(
             InboundHandler(), hostname=options["host"], port=options["port"],
-            server_hostname=f"mx.{settings.CALANQUE_DOMAIN}", data_size_limit=50 * 1024 * 1024,
+            server_hostname=f"mx.{settings.CALANQUE_DOMAIN}", data_size_limit=settings.CALANQUE_SMTP_MAX_SIZE,
+            enable_SMTPUTF8=True, decode_data=False,
         )
         controller.start()
         log.info("SMTP à l'écoute sur %s:%s", options["host"], options["port"])

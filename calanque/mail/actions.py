@@ -1,0 +1,167 @@
+"""Operations on stored mail. Every one updates the folder counters and the
+mailbox usage in the same transaction as the rows it changes, so that a
+folder is shown without counting rows and ``calanque mail check`` finds
+nothing to correct.
+"""
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from calanque.mail import blobs, quota
+from calanque.mail.delivery import store_copy
+from calanque.mail.models import Content, Folder, Mailbox, Message
+
+PURGE_AFTER_DAYS = 30
+
+
+class MailError(Exception):
+    pass
+
+
+def _recount(folder_ids) -> None:
+    """Apply the exact counters of ``folder_ids`` (after bulk changes)."""
+    for folder_id in set(folder_ids):
+        stats = Message.objects.filter(folder_id=folder_id).aggregate(
+            total=Count("id"), unread=Count("id", filter=Q(seen=False)), size=Sum("size"))
+        Folder.objects.filter(pk=folder_id).update(total=stats["total"], unread=stats["unread"],
+                                                   size_bytes=stats["size"] or 0)
+
+
+def do_set_flags(mailbox: Mailbox, message_ids: list[int], **flags: bool) -> int:
+    """Set seen/flagged/answered/forwarded on messages of ``mailbox``."""
+    allowed = {k: bool(v) for k, v in flags.items() if k in ("seen", "flagged", "answered", "forwarded")}
+    if not allowed:
+        return 0
+    with transaction.atomic():
+        rows = list(Message.objects.select_for_update().filter(mailbox=mailbox, pk__in=message_ids)
+                    .only("pk", "folder_id", "seen"))
+        if "seen" in allowed:
+            deltas: dict[int, int] = {}
+            for message in rows:
+                if message.seen != allowed["seen"]:
+                    deltas[message.folder_id] = deltas.get(message.folder_id, 0) + (-1 if allowed["seen"] else 1)
+            for folder_id, delta in deltas.items():
+                Folder.objects.filter(pk=folder_id).update(unread=F("unread") + delta)
+        return Message.objects.filter(pk__in=[m.pk for m in rows]).update(**allowed)
+
+
+def do_move_messages(mailbox: Mailbox, message_ids: list[int], target: Folder) -> int:
+    """Move messages of ``mailbox`` to ``target`` (a folder of the same
+    mailbox); each gets the target's next UID, as IMAP requires."""
+    if target.mailbox_id != mailbox.pk:
+        raise MailError("dossier d'une autre boîte")
+    moved = 0
+    with transaction.atomic():
+        target = Folder.objects.select_for_update().get(pk=target.pk)
+        rows = list(Message.objects.select_for_update().filter(mailbox=mailbox, pk__in=message_ids)
+                    .exclude(folder=target).order_by("date", "id"))
+        sources = {m.folder_id for m in rows}
+        uid = target.uid_next
+        for message in rows:
+            message.folder_id, message.uid = target.pk, uid
+            uid += 1
+        Message.objects.bulk_update(rows, ["folder", "uid"], batch_size=500)
+        Folder.objects.filter(pk=target.pk).update(uid_next=uid)
+        _recount(sources | {target.pk})
+        moved = len(rows)
+    return moved
+
+
+def do_copy_messages(mailbox: Mailbox, message_ids: list[int], target: Folder) -> int:
+    if target.mailbox_id != mailbox.pk:
+        raise MailError("dossier d'une autre boîte")
+    with transaction.atomic():
+        rows = list(Message.objects.filter(mailbox=mailbox, pk__in=message_ids).select_related("content"))
+        for message in rows:
+            store_copy(mailbox, target, message.content, seen=message.seen)
+    return len(rows)
+
+
+def do_delete_messages(mailbox: Mailbox, message_ids: list[int]) -> int:
+    """Move to Corbeille; messages already in Corbeille are expunged."""
+    trash = Folder.objects.get(mailbox=mailbox, special=Folder.Special.TRASH)
+    in_trash = list(Message.objects.filter(mailbox=mailbox, pk__in=message_ids, folder=trash)
+                    .values_list("pk", flat=True))
+    others = [pk for pk in message_ids if pk not in set(in_trash)]
+    count = do_move_messages(mailbox, others, trash) if others else 0
+    return count + do_expunge(mailbox, in_trash)
+
+
+def do_expunge(mailbox: Mailbox, message_ids: list[int]) -> int:
+    """Remove copies for good. A content (and its blob) goes when its last
+    copy goes; the blob is removed after the commit."""
+    with transaction.atomic():
+        rows = list(Message.objects.select_for_update().filter(mailbox=mailbox, pk__in=message_ids)
+                    .values("pk", "folder_id", "size", "content_id"))
+        if not rows:
+            return 0
+        Message.objects.filter(pk__in=[r["pk"] for r in rows]).delete()
+        _recount({r["folder_id"] for r in rows})
+        Mailbox.objects.filter(pk=mailbox.pk).update(used_bytes=F("used_bytes") - sum(r["size"] for r in rows))
+        orphans = list(Content.objects.filter(pk__in={r["content_id"] for r in rows}, copies__isnull=True)
+                       .values_list("pk", "sha256", "search_text"))
+        for pk, _sha, text in orphans:
+            if connection.vendor == "sqlite":
+                with connection.cursor() as cursor:
+                    cursor.execute("INSERT INTO mail_content_fts(mail_content_fts, rowid, search_text) "
+                                   "VALUES ('delete', %s, %s)", [pk, text])
+        Content.objects.filter(pk__in=[o[0] for o in orphans]).delete()
+        refreshed = Mailbox.objects.select_related("staff").get(pk=mailbox.pk)
+        if quota.warnings_to_reset(refreshed):
+            Mailbox.objects.filter(pk=mailbox.pk).update(warned_percent=0)
+        transaction.on_commit(lambda: [blobs.store().delete(sha) for _pk, sha, _t in orphans])
+    return len(rows)
+
+
+def do_empty_folder(mailbox: Mailbox, folder: Folder) -> int:
+    ids = list(Message.objects.filter(mailbox=mailbox, folder=folder).values_list("pk", flat=True))
+    total = 0
+    for start in range(0, len(ids), 500):
+        total += do_expunge(mailbox, ids[start:start + 500])
+    return total
+
+
+def purge_old_messages(days: int = PURGE_AFTER_DAYS) -> int:
+    """Expunge what has been in Corbeille or Indésirables for more than
+    ``days`` days (run by the worker)."""
+    limit = timezone.now() - timedelta(days=days)
+    total = 0
+    for mailbox_id, in (Message.objects.filter(
+            folder__special__in=[Folder.Special.TRASH, Folder.Special.JUNK], received_at__lt=limit)
+            .values_list("mailbox_id").distinct()):
+        mailbox = Mailbox.objects.get(pk=mailbox_id)
+        ids = list(Message.objects.filter(mailbox=mailbox, received_at__lt=limit, folder__special__in=[
+            Folder.Special.TRASH, Folder.Special.JUNK]).values_list("pk", flat=True)[:5000])
+        total += do_expunge(mailbox, ids)
+    return total
+
+
+def check_counters(fix: bool = False) -> list[str]:
+    """Compare every folder's and mailbox's counters with the rows; return
+    the differences (and correct them with ``fix``)."""
+    problems = []
+    for folder in Folder.objects.select_related("mailbox__staff").iterator():
+        stats = Message.objects.filter(folder=folder).aggregate(
+            total=Count("id"), unread=Count("id", filter=Q(seen=False)), size=Sum("size"), uid=Count("uid"))
+        real = (stats["total"], stats["unread"], stats["size"] or 0)
+        kept = (folder.total, folder.unread, folder.size_bytes)
+        if real != kept:
+            problems.append(f"{folder.mailbox.staff.email} / {folder.name} : compteurs {kept} au lieu de {real}")
+            if fix:
+                Folder.objects.filter(pk=folder.pk).update(total=real[0], unread=real[1], size_bytes=real[2])
+        highest = Message.objects.filter(folder=folder).order_by("-uid").values_list("uid", flat=True).first()
+        if highest is not None and highest >= folder.uid_next:
+            problems.append(f"{folder.mailbox.staff.email} / {folder.name} : UID suivant {folder.uid_next} "
+                            f"≤ UID existant {highest}")
+            if fix:
+                Folder.objects.filter(pk=folder.pk).update(uid_next=highest + 1)
+    for mailbox in Mailbox.objects.select_related("staff").iterator():
+        real = Message.objects.filter(mailbox=mailbox).aggregate(size=Sum("size"))["size"] or 0
+        if real != mailbox.used_bytes:
+            problems.append(f"{mailbox.staff.email} : espace utilisé {mailbox.used_bytes} au lieu de {real}")
+            if fix:
+                Mailbox.objects.filter(pk=mailbox.pk).update(used_bytes=real)
+    return problems

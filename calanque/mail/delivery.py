@@ -1,0 +1,163 @@
+"""Local delivery: raw bytes → a copy in the INBOX of each recipient.
+
+``deliver`` writes the bytes once to the blob store (durable before anything
+refers to them), then in one transaction: the shared ``Content`` row (parsed
+once) and its search entry, one ``Message`` per recipient with the folder's
+next UID, and the folder and mailbox counters. When it returns, the message is
+committed: only then may the SMTP server answer 250.
+
+Recipients are checked before DATA by ``recipient_status`` (unknown, disabled,
+over quota), so that senders learn at once.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from calanque.academy.identifiers import fold
+from calanque.academy.models import Academy, Staff
+from calanque.mail import blobs, quota, search
+from calanque.mail.models import Content, Folder, Mailbox, Message
+from calanque.mail.parsing import Parsed, format_addresses, html_to_text, parse
+
+SPECIAL_FOLDERS = [
+    (Folder.Special.INBOX, "Réception"),
+    (Folder.Special.SENT, "Envoyés"),
+    (Folder.Special.DRAFTS, "Brouillons"),
+    (Folder.Special.TRASH, "Corbeille"),
+    (Folder.Special.JUNK, "Indésirables"),
+    (Folder.Special.ARCHIVE, "Archives"),
+]
+
+
+class RecipientRefused(Exception):
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
+def mailbox_for(staff: Staff) -> Mailbox:
+    """The account's mailbox with its special folders, created on first use."""
+    mailbox = Mailbox.objects.filter(staff=staff).first()
+    if mailbox is not None:
+        return mailbox
+    with transaction.atomic():
+        mailbox, created = Mailbox.objects.get_or_create(staff=staff)
+        if created:
+            Folder.objects.bulk_create(
+                Folder(mailbox=mailbox, name=name, special=special) for special, name in SPECIAL_FOLDERS
+            )
+    return mailbox
+
+
+def recipient_status(address: str) -> str:
+    """The SMTP answer to ``RCPT TO:<address>``."""
+    address = address.strip().lower()
+    local, _, domain = address.rpartition("@")
+    if not local or not Academy.objects.filter(domain=domain).exists():
+        return "550 5.7.1 Relais refusé : ce serveur ne reçoit que le courrier de l'académie"
+    staff = Staff.objects.filter(email=address, is_active=True).select_related("academy").first()
+    if staff is None:
+        return "550 5.1.1 Destinataire inconnu"
+    mailbox = Mailbox.objects.filter(staff=staff).only("used_bytes").first()
+    if mailbox is not None and mailbox.used_bytes >= staff.quota_mb * 1024 * 1024:
+        if staff.academy.quota_refusal_permanent:
+            return "552 5.2.2 Boîte du destinataire pleine"
+        return "452 4.2.2 Boîte du destinataire pleine, réessayez plus tard"
+    return "250 OK"
+
+
+@dataclass
+class Delivered:
+    sha256: str
+    copies: int
+
+
+def content_for(raw: bytes) -> Content:
+    """Store ``raw`` (durably) and return its Content row, created and
+    indexed on first sight (call inside a transaction)."""
+    sha = blobs.store().put(raw)
+    return _content(sha, raw, parse(raw))
+
+
+def _content(sha: str, raw: bytes, parsed: Parsed) -> Content:
+    content = Content.objects.filter(sha256=sha).first()
+    if content is not None:
+        return content
+    body = parsed.text or html_to_text(parsed.html)
+    people = " ".join(f"{n} {a}" for n, a in [(parsed.from_name, parsed.from_address), *parsed.to, *parsed.cc])
+    content = Content.objects.create(
+        sha256=sha, size=len(raw), subject=parsed.subject, from_name=parsed.from_name,
+        from_address=parsed.from_address, to_text=format_addresses(parsed.to)[:5000],
+        cc_text=format_addresses(parsed.cc)[:5000], sent_at=parsed.date, message_id=parsed.message_id,
+        thread_key=parsed.thread_key, has_attachments=any(not a.inline for a in parsed.attachments),
+        preview=parsed.preview, parse_problem="; ".join(parsed.problems)[:200],
+        search_text=search.index_text(parsed.subject, people, body, " ".join(a.filename for a in parsed.attachments)),
+    )
+    search.add_to_index(content.id, content.search_text)
+    return content
+
+
+def _sort_keys(content: Content) -> dict:
+    sender = fold(content.from_name or content.from_address)[:200]
+    subject = fold(content.subject)
+    for prefix in ("re:", "tr:", "fwd:", "fw:", "re :", "tr :"):
+        if subject.startswith(prefix):
+            subject = subject[len(prefix):].lstrip()
+    return {"sender_key": sender, "subject_key": subject[:200]}
+
+
+def store_copy(mailbox: Mailbox, folder: Folder, content: Content, *, seen=False, draft=False,
+               received_at: datetime | None = None) -> Message:
+    """Add a copy of ``content`` to ``folder`` and update the counters (call
+    inside a transaction). The folder row is locked so UIDs never collide."""
+    folder = Folder.objects.select_for_update().get(pk=folder.pk)
+    uid = folder.uid_next
+    now = received_at or timezone.now()
+    message = Message.objects.create(
+        mailbox=mailbox, folder=folder, uid=uid, content=content, received_at=now,
+        date=content.sent_at or now, size=content.size, seen=seen, draft=draft,
+        has_attachments=content.has_attachments, **_sort_keys(content),
+    )
+    Folder.objects.filter(pk=folder.pk).update(
+        uid_next=F("uid_next") + 1, total=F("total") + 1, unread=F("unread") + (0 if seen else 1),
+        size_bytes=F("size_bytes") + content.size,
+    )
+    Mailbox.objects.filter(pk=mailbox.pk).update(used_bytes=F("used_bytes") + content.size)
+    return message
+
+
+def deliver(raw: bytes, recipients: list[Staff]) -> Delivered:
+    """Store ``raw`` once and put a copy in each recipient's INBOX. Returns
+    after the commit. Raises on storage errors (the caller answers 451)."""
+    sha = blobs.store().put(raw)
+    parsed = parse(raw)
+    mailboxes = [mailbox_for(staff) for staff in recipients]
+    with transaction.atomic():
+        content = _content(sha, raw, parsed)
+        inboxes = {f.mailbox_id: f for f in Folder.objects.filter(
+            mailbox__in=mailboxes, special=Folder.Special.INBOX)}
+        for mailbox in mailboxes:
+            store_copy(mailbox, inboxes[mailbox.pk], content)
+        for mailbox in mailboxes:
+            _warn_if_needed(mailbox, inboxes[mailbox.pk])
+    return Delivered(sha, len(mailboxes))
+
+
+def _warn_if_needed(mailbox: Mailbox, inbox: Folder) -> None:
+    mailbox = Mailbox.objects.select_related("staff__academy").get(pk=mailbox.pk)
+    threshold = quota.threshold_to_warn(mailbox)
+    if threshold is not None:
+        store_copy(mailbox, inbox, content_for(quota.warning_message(mailbox, threshold)))
+        Mailbox.objects.filter(pk=mailbox.pk).update(warned_percent=threshold)
+
+
+def received_header(helo: str, peer: str, recipient_count: int, hostname: str) -> bytes:
+    stamp = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    helo = "".join(c for c in (helo or "inconnu") if c.isprintable() and c not in "\r\n")[:100]
+    return (f"Received: from {helo} ({peer})\r\n\tby {hostname} (Calanque) with ESMTP"
+            f"{' for ' + str(recipient_count) + ' recipients' if recipient_count > 1 else ''};\r\n"
+            f"\t{stamp}\r\n").encode("ascii", "replace")

@@ -1,0 +1,115 @@
+"""The mail store: mailboxes, folders, message copies and their shared content.
+
+- ``Content``: one row per distinct raw message (the blob's SHA-256), with what
+  was parsed once from it. A circular sent to 5,000 staff is one Content.
+- ``Message``: one row per copy in a folder; sort keys copied from the content
+  so that every listing is served by an index on (folder, key, id).
+- ``Folder``: per-folder UID that only grows, and the counters (total,
+  unread, size) updated in the same transaction as the copies they count.
+- ``Mailbox``: per account; quota usage, and the forwarding and vacation rules.
+
+Only ``mail.actions`` and ``mail.delivery`` write these rows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Mailbox(models.Model):
+    staff = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailbox")
+    used_bytes = models.BigIntegerField(_("espace utilisé (octets)"), default=0)
+    # Highest quota warning already sent (0, 80 or 95), so each is sent once.
+    warned_percent = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("boîte aux lettres")
+        verbose_name_plural = _("boîtes aux lettres")
+
+    def __str__(self):
+        return self.staff.email
+
+    @property
+    def quota_bytes(self) -> int:
+        return self.staff.quota_mb * 1024 * 1024
+
+
+class Folder(models.Model):
+    class Special(models.TextChoices):
+        INBOX = "inbox", _("Réception")
+        SENT = "sent", _("Envoyés")
+        DRAFTS = "drafts", _("Brouillons")
+        TRASH = "trash", _("Corbeille")
+        JUNK = "junk", _("Indésirables")
+        ARCHIVE = "archive", _("Archives")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="folders")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    name = models.CharField(_("nom"), max_length=200)
+    special = models.CharField(max_length=10, choices=Special.choices, blank=True)
+    uid_next = models.PositiveBigIntegerField(default=1)
+    total = models.PositiveIntegerField(default=0)
+    unread = models.PositiveIntegerField(default=0)
+    size_bytes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dossier")
+        constraints = [
+            models.UniqueConstraint(fields=["mailbox", "parent", "name"], name="unique_folder_name"),
+            models.UniqueConstraint(fields=["mailbox", "special"], condition=~models.Q(special=""),
+                                    name="one_special_folder_each"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Content(models.Model):
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveIntegerField()
+    subject = models.CharField(max_length=500, blank=True)
+    from_name = models.CharField(max_length=200, blank=True)
+    from_address = models.CharField(max_length=320, blank=True)
+    to_text = models.TextField(blank=True)
+    cc_text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=500, blank=True)
+    thread_key = models.CharField(max_length=64, blank=True, db_index=True)
+    has_attachments = models.BooleanField(default=False)
+    preview = models.CharField(max_length=200, blank=True)
+    # Stems of subject, people, body text and attachment names (search.py):
+    # what both search backends index, so they give the same results.
+    search_text = models.TextField(blank=True)
+    parse_problem = models.CharField(max_length=200, blank=True)
+
+
+class Message(models.Model):
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="messages")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="messages")
+    uid = models.PositiveBigIntegerField()
+    content = models.ForeignKey(Content, on_delete=models.PROTECT, related_name="copies")
+    received_at = models.DateTimeField(default=timezone.now)
+    # Sort keys, copied from the content so that listings never join.
+    date = models.DateTimeField()
+    size = models.PositiveIntegerField()
+    sender_key = models.CharField(max_length=200, blank=True)
+    subject_key = models.CharField(max_length=200, blank=True)
+    seen = models.BooleanField(default=False)
+    flagged = models.BooleanField(default=False)
+    answered = models.BooleanField(default=False)
+    forwarded = models.BooleanField(default=False)
+    draft = models.BooleanField(default=False)
+    has_attachments = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["folder", "uid"], name="unique_uid_per_folder")]
+        indexes = [
+            models.Index(fields=["folder", "-date", "-id"], name="msg_folder_date"),
+            models.Index(fields=["folder", "seen", "-date", "-id"], name="msg_folder_unread"),
+            models.Index(fields=["folder", "sender_key", "-date", "-id"], name="msg_folder_sender"),
+            models.Index(fields=["folder", "subject_key", "-date", "-id"], name="msg_folder_subject"),
+            models.Index(fields=["folder", "size", "-id"], name="msg_folder_size"),
+            models.Index(fields=["mailbox", "content"], name="msg_mailbox_content"),
+        ]
