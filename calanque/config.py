@@ -70,8 +70,12 @@ def env_url(name: str, schemes: tuple[str, ...]) -> str | None:
     value = env_str(name)
     if value is None:
         return None
-    parsed = urlparse(value)
-    if parsed.scheme not in schemes or not (parsed.hostname or parsed.path):
+    try:
+        parsed = urlparse(value)
+        parsed.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in schemes or not (parsed.hostname or parsed.path):
         raise ConfigError(f"{name} doit être une URL {' ou '.join(s + '://' for s in schemes)}… (reçu {value!r}).")
     return value
 
@@ -97,7 +101,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     value = env_str(name)
     if value is None:
         return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        raise ConfigError(f"{name} doit contenir au moins une valeur (reçu {value!r}).")
+    return items
 
 
 def secret_from_home(home: Path, name: str, nbytes: int = 50) -> str:

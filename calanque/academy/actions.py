@@ -6,6 +6,7 @@ transaction, so a crash or a database error leaves the previous state intact.
 """
 
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -82,6 +83,9 @@ def _unusable_password() -> str:
 
 def _text(row: Row, key: str, label: str, max_length: int, report: ImportReport, required=True) -> str | None:
     value = " ".join(row.values.get(key, "").split())
+    if any(ord(c) < 32 or 0xD800 <= ord(c) < 0xE000 for c in value):
+        _reject(report, row, f"{label} : caractère de contrôle invalide")
+        return None
     if required and not value:
         _reject(report, row, f"{label} manquant")
         return None
@@ -171,11 +175,11 @@ def do_import_staff(
             except ValidationError:
                 _reject(report, row, f"adresse de secours invalide « {recovery} »")
                 continue
-            if recovery.endswith(domain_suffix):
+            if recovery.endswith(domain_suffix) or recovery.endswith("." + academy.domain):
                 _reject(report, row, "l'adresse de secours doit être extérieure à l'académie")
                 continue
         quota_text = row.values.get("quota_mo", "")
-        if quota_text and not (quota_text.isdigit() and 0 < int(quota_text) < 10**7):
+        if quota_text and not (re.fullmatch(r"[0-9]{1,7}", quota_text) and int(quota_text) > 0):
             _reject(report, row, f"quota invalide « {quota_text} » (nombre de Mo attendu)")
             continue
         status = STATUSES.get(fold(row.values.get("statut", "")).strip())

@@ -51,7 +51,11 @@ class StaffAdmin(UserAdmin):
     list_filter = ["academy", "degree", "is_active", "is_staff", "establishment__department"]
     search_fields = ["identifier", "last_name", "first_name", "email"]
     autocomplete_fields = ["establishment"]
-    readonly_fields = ["identifier", "email", "created_at", "updated_at", "last_login"]
+    readonly_fields = ["created_at", "updated_at", "last_login"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The identifier is the mail address: fixed once the account exists.
+        return self.readonly_fields + (["academy", "identifier", "email"] if obj else [])
     fieldsets = [
         (None, {"fields": ["academy", "identifier", "email", "password"]}),
         ("Identité", {"fields": ["first_name", "last_name", "degree", "function", "establishment", "recovery_email"]}),

@@ -8,6 +8,7 @@ clear; the audit log records what happened, when and from where.
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from importlib import import_module
@@ -37,13 +38,32 @@ _DUMMY_HASH = None
 
 @dataclass
 class Client:
-    """Where a request comes from, as the audit log records it."""
+    """Where a request comes from, as the audit log records it. ``device``
+    is the browser's known-device mark (``<account id>:<random>``), set after
+    a complete sign-in."""
 
     ip: str | None = None
     user_agent: str = ""
+    device: str | None = None
+
+
+def _subject(email: str, staff: Staff | None, client: Client) -> str:
+    """What failures are counted against: the account, or — from a browser
+    that already signed in to this account — that device alone, so that an
+    attacker hammering the account cannot lock its owner out."""
+    if staff is not None and client.device and client.device.startswith(f"{staff.pk}:"):
+        return f"device:{client.device}"
+    return email
+
+
+def _loggable_identifier(value: str) -> str:
+    # What was typed in the identifier field, only when it looks like one: a
+    # password typed in the wrong field must not land in the log.
+    return value if re.fullmatch(r"[a-z0-9._'-]+(@[a-z0-9.-]+)?", value) else "(saisie non conforme)"
 
 
 def record_event(kind: str, client: Client, *, staff: Staff | None = None, attempted: str = "", detail: str = ""):
+    attempted = _loggable_identifier(attempted) if attempted else ""
     return AuditEvent.objects.create(
         staff=staff, kind=kind, attempted_identifier=attempted[:254], ip=client.ip,
         user_agent=client.user_agent[:300], detail=detail[:200],
@@ -95,22 +115,24 @@ def do_verify_password(academy: Academy | None, login: str, password: str, clien
     that has no password yet. Counts failures per typed account and per IP."""
     email = normalise_login(login, academy)
     generic = _("Identifiant ou mot de passe incorrect.")
-    wait = max(throttle.locked_for(throttle.account_rule(), email),
+    staff = Staff.objects.filter(email=email).select_related("academy").first()
+    subject = _subject(email, staff, client)
+    wait = max(throttle.locked_for(throttle.account_rule(), subject),
                throttle.locked_for(throttle.ip_rule(), client.ip or "-"))
     if wait:
         return PasswordResult(None, _lock_message(wait), locked=True)
-    staff = Staff.objects.filter(email=email).select_related("academy").first()
     if staff is None or not staff.has_usable_password():
         _dummy_check(password)
         ok = False
     else:
         ok = staff.check_password(password)  # rehashes when Argon2 parameters change
     if ok and staff.is_active:
-        throttle.reset(throttle.account_rule(), email)
+        # The counter is reset only after the second factor: a correct
+        # password must not wipe the failed codes that follow it.
         return PasswordResult(staff)
     reason = "inconnu" if staff is None else ("désactivé" if not staff.is_active else "mot de passe")
     record_event(AuditEvent.Kind.SIGNIN_FAILURE, client, staff=staff, attempted="" if staff else email, detail=reason)
-    _count_failure(email, staff, client)
+    _count_failure(subject, staff, client)
     return PasswordResult(None, generic)
 
 
@@ -118,7 +140,7 @@ def _count_failure(subject: str, staff: Staff | None, client: Client) -> None:
     locked = throttle.record_failure(throttle.account_rule(), subject)
     locked_ip = throttle.record_failure(throttle.ip_rule(), client.ip or "-")
     if locked or locked_ip:
-        record_event(AuditEvent.Kind.LOCKOUT, client, staff=staff, attempted="" if staff else subject,
+        record_event(AuditEvent.Kind.LOCKOUT, client, staff=staff, attempted="" if staff else subject[:254],
                      detail="adresse IP" if locked_ip and not locked else "compte")
 
 
@@ -130,14 +152,25 @@ class CodeResult:
     error: str | None = None
 
 
-def _code_lock(staff: Staff) -> int:
-    return throttle.locked_for(throttle.account_rule(), staff.email)
+def _code_lock(staff: Staff, client: Client) -> int:
+    return max(throttle.locked_for(throttle.account_rule(), _subject(staff.email, staff, client)),
+               throttle.locked_for(throttle.ip_rule(), client.ip or "-"))
+
+
+def _code_failed(staff: Staff, client: Client) -> None:
+    _count_failure(_subject(staff.email, staff, client), staff, client)
+
+
+def _signed_in(staff: Staff, client: Client) -> None:
+    """Both factors given: clear the account's and this device's failures."""
+    throttle.reset(throttle.account_rule(), staff.email)
+    throttle.reset(throttle.account_rule(), _subject(staff.email, staff, client))
 
 
 def do_verify_code(staff: Staff, code: str, client: Client) -> CodeResult:
     """Second factor: a TOTP code of the active key, in the previous, current
     or next 30-second step, never twice in the same step."""
-    if wait := _code_lock(staff):
+    if wait := _code_lock(staff, client):
         return CodeResult(False, _lock_message(wait))
     code = otp.normalise_code(code)
     if not otp.CODE_PATTERN.match(code):
@@ -150,11 +183,11 @@ def do_verify_code(staff: Staff, code: str, client: Client) -> CodeResult:
         if step is not None and step > security.otp_last_step:
             security.otp_last_step = step
             security.save(update_fields=["otp_last_step"])
-            throttle.reset(throttle.account_rule(), staff.email)
+            _signed_in(staff, client)
             return CodeResult(True)
     detail = "code déjà utilisé" if step is not None else "code incorrect"
     record_event(AuditEvent.Kind.OTP_FAILURE, client, staff=staff, detail=detail)
-    _count_failure(staff.email, staff, client)
+    _code_failed(staff, client)
     if step is not None:
         return CodeResult(False, _("Ce code a déjà été utilisé. Attendez le code suivant."))
     return CodeResult(False, _("Code incorrect ou expiré."))
@@ -166,7 +199,7 @@ def _recovery_hash(code: str) -> str:
 
 
 def do_use_recovery_code(staff: Staff, code: str, client: Client) -> CodeResult:
-    if wait := _code_lock(staff):
+    if wait := _code_lock(staff, client):
         return CodeResult(False, _lock_message(wait))
     with transaction.atomic():
         row = (
@@ -179,10 +212,10 @@ def do_use_recovery_code(staff: Staff, code: str, client: Client) -> CodeResult:
             row.save(update_fields=["used_at"])
             left = RecoveryCode.objects.filter(staff=staff, used_at__isnull=True).count()
             record_event(AuditEvent.Kind.RECOVERY_CODE_USED, client, staff=staff, detail=f"{left} restant(s)")
-            throttle.reset(throttle.account_rule(), staff.email)
+            _signed_in(staff, client)
             return CodeResult(True)
     record_event(AuditEvent.Kind.OTP_FAILURE, client, staff=staff, detail="code de secours incorrect")
-    _count_failure(staff.email, staff, client)
+    _code_failed(staff, client)
     return CodeResult(False, _("Code de secours incorrect ou déjà utilisé."))
 
 
@@ -235,7 +268,7 @@ def do_confirm_otp_activation(staff: Staff, code: str, client: Client) -> Activa
     """Make the pending key active after one correct code from it, and issue
     new recovery codes. The previous key (re-activation) stops working at the
     same instant."""
-    if wait := _code_lock(staff):
+    if wait := _code_lock(staff, client):
         return ActivationResult(False, _lock_message(wait))
     code = otp.normalise_code(code)
     if not otp.CODE_PATTERN.match(code):
@@ -260,10 +293,10 @@ def do_confirm_otp_activation(staff: Staff, code: str, client: Client) -> Activa
             codes = _new_recovery_codes(staff)
             record_event(AuditEvent.Kind.OTP_ACTIVATED, client, staff=staff,
                          detail="nouvel appareil" if reactivation else "")
-            throttle.reset(throttle.account_rule(), staff.email)
+            _signed_in(staff, client)
             return ActivationResult(True, recovery_codes=codes)
     record_event(AuditEvent.Kind.OTP_FAILURE, client, staff=staff, detail="activation : code incorrect")
-    _count_failure(staff.email, staff, client)
+    _code_failed(staff, client)
     return ActivationResult(False, _("Code incorrect. Vérifiez l'heure de votre téléphone et saisissez le code affiché."))
 
 

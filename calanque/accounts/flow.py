@@ -42,7 +42,8 @@ def link_state(request) -> tuple[tokens.Link, dict] | tuple[None, None]:
         return None, None
     staff = Staff.objects.filter(pk=state["u"], is_active=True).select_related("academy").first()
     link = tokens.Link(staff, state["p"], state["s"]) if staff else None
-    if link is None or not tokens.still_valid(link):
+    expired = link is not None and clock.now() - state.get("t", 0) > tokens.validity(link.purpose, staff)
+    if link is None or expired or not tokens.still_valid(link):
         request.session.pop(LINK, None)
         return None, None
     return link, state

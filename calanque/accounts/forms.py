@@ -60,7 +60,7 @@ class RecoveryEmailForm(DsfrFormMixin, forms.Form):
 
     def clean_address(self):
         address = self.cleaned_data["address"].strip().lower()
-        if address.endswith("@" + self.academy.domain):
+        if address.endswith("@" + self.academy.domain) or address.endswith("." + self.academy.domain):
             raise forms.ValidationError(_("L'adresse de secours doit être extérieure à l'académie."))
         return address
 

@@ -7,6 +7,7 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -30,6 +31,8 @@ def _base_url(request) -> str:
 
 @require_http_methods(["GET", "POST"])
 def forgot_password(request):
+    if request.academy is None:
+        return redirect(reverse("core:choose_academy") + "?" + urlencode({"next": request.get_full_path()}))
     form = ForgotPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         recovery.do_request_password_reset(request.academy, form.cleaned_data["login"], _client(request),
@@ -60,8 +63,10 @@ def open_link(request, token):
         logout(request)
     request.session.cycle_key()
     security = actions.security_for(link.staff)
-    request.session[LINK] = {"u": link.staff.pk, "p": link.purpose, "s": link.serial,
-                             "code_ok": link.purpose == tokens.ACTIVATION or not security.otp_active}
+    # The second factor is asked whenever the account has a key, whatever the
+    # link: an activation link sent to an active account must not bypass it.
+    request.session[LINK] = {"u": link.staff.pk, "p": link.purpose, "s": link.serial, "t": link.issued_at,
+                             "code_ok": not security.otp_active}
     if link.purpose == tokens.ACTIVATION and actions.next_first_sign_in_step(link.staff) == "charter":
         return redirect("accounts:charter")
     return redirect("accounts:new_password")

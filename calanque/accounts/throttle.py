@@ -5,8 +5,10 @@ matches, so that both look the same) and per client IP, in the shared cache
 (Redis at scale) so that every web process agrees. Past a threshold, each
 further failure locks the key for a growing delay (1, 2, 4… minutes, capped);
 when the delay has passed, the correct password and code work again: a locked
-account is slowed, never disabled. An IP spraying many accounts hits the
-higher per-IP threshold.
+account is slowed, never disabled. A browser that already signed in to the
+account (known-device cookie) is counted on its own, so an attacker hammering
+the account does not lock its owner out. An IP spraying many accounts hits
+the higher per-IP threshold.
 """
 
 import hashlib
@@ -32,7 +34,10 @@ def account_rule() -> Rule:
 
 
 def ip_rule() -> Rule:
-    return Rule("ip", settings.CALANQUE_SIGNIN_IP_FAILURES, 60, 60 * 60, 24 * 3600)
+    # An hourly window and short locks: a school or the Rectorat behind one
+    # address must not be locked out for long by its own users' typos, while
+    # spraying stays limited to a few dozen guesses an hour.
+    return Rule("ip", settings.CALANQUE_SIGNIN_IP_FAILURES, 60, 15 * 60, 3600)
 
 
 def _key(rule: Rule, subject: str, what: str) -> str:

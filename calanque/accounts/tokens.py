@@ -54,6 +54,7 @@ class Link:
     staff: Staff
     purpose: str
     serial: int
+    issued_at: float = 0
 
 
 def read_token(token: str) -> Link:
@@ -70,7 +71,7 @@ def read_token(token: str) -> Link:
         raise LinkError("used")
     if clock.now() - issued > validity(purpose, staff):
         raise LinkError("expired")
-    return Link(staff, purpose, serial)
+    return Link(staff, purpose, serial, issued)
 
 
 def still_valid(link: Link) -> bool:

@@ -7,6 +7,8 @@
   authenticated session always means password + code.
 """
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
@@ -24,9 +26,24 @@ from calanque.accounts.forms import CharterForm, CodeForm, PasswordStepForm, Rec
 from calanque.core import clock
 from calanque.core.clients import client_ip, user_agent
 
+DEVICE_COOKIE = "calanque_appareil"
+DEVICE_SALT = "calanque.accounts.device"
+DEVICE_AGE = 180 * 24 * 3600
+
 
 def _client(request) -> actions.Client:
-    return actions.Client(ip=client_ip(request), user_agent=user_agent(request))
+    device = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT, max_age=DEVICE_AGE)
+    return actions.Client(ip=client_ip(request), user_agent=user_agent(request), device=device)
+
+
+def _remember_device(request, response, staff: Staff):
+    """Mark this browser as one this account signed in from (throttle.py)."""
+    device = _client(request).device
+    if not device or not device.startswith(f"{staff.pk}:"):
+        device = f"{staff.pk}:{secrets.token_urlsafe(16)}"
+    response.set_signed_cookie(DEVICE_COOKIE, device, salt=DEVICE_SALT, max_age=DEVICE_AGE, httponly=True,
+                               samesite="Lax", secure=request.is_secure())
+    return response
 
 
 def _safe_next(request, value: str | None) -> str:
@@ -35,14 +52,15 @@ def _safe_next(request, value: str | None) -> str:
     return reverse("core:home")
 
 
-def _step_staff(request) -> Staff | None:
+def _step_staff(request, *, allow_link: bool = False) -> Staff | None:
     """The account a first-sign-in step is for: signed in, past the password,
-    or (for the charter) holding an activation link."""
+    or (for the charter only) holding an activation link."""
     if request.user.is_authenticated:
         return request.user
-    link, _state = link_state(request)
-    if link is not None and link.purpose == tokens.ACTIVATION:
-        return link.staff
+    if allow_link:
+        link, _state = link_state(request)
+        if link is not None and link.purpose == tokens.ACTIVATION:
+            return link.staff
     return preauth_staff(request)
 
 
@@ -58,7 +76,7 @@ def _complete_sign_in(request, staff: Staff, method: str):
     days = actions.password_expires_in(staff)
     if days is not None and 0 < days <= actions.PASSWORD_WARNING_DAYS:
         messages.warning(request, _("Votre mot de passe expire dans %(n)d jour(s) : pensez à le changer.") % {"n": days})
-    return _after_step(request, staff)
+    return _remember_device(request, _after_step(request, staff), staff)
 
 
 def _after_step(request, staff: Staff, fallback: str = "core:home"):
@@ -78,6 +96,8 @@ def _after_step(request, staff: Staff, fallback: str = "core:home"):
 def sign_in(request):
     if request.user.is_authenticated:
         return redirect(_safe_next(request, request.GET.get("next")))
+    if request.academy is None:
+        return redirect(reverse("core:choose_academy") + "?" + urlencode({"next": request.get_full_path()}))
     form = PasswordStepForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -95,8 +115,8 @@ def sign_in(request):
             return redirect("accounts:code")
         error = result.error
     status = 200 if request.method == "GET" or (form.is_valid() and not error) else 400
-    return render(request, "accounts/login.html", {"form": form, "error": error,
-                                                   "next": request.GET.get("next", "")}, status=status)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    return render(request, "accounts/login.html", {"form": form, "error": error, "next": next_url}, status=status)
 
 
 def _code_page(request, form_class, verify, template, method):
@@ -158,7 +178,7 @@ def _wizard_context(staff: Staff, step: str) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def charter(request):
-    staff = _step_staff(request)
+    staff = _step_staff(request, allow_link=True)
     if staff is None:
         return redirect("accounts:login")
     form = CharterForm(request.POST or None)
@@ -182,7 +202,10 @@ def activate_otp(request):
     if staff is None:
         return redirect("accounts:login")
     security = actions.security_for(staff)
-    if security.otp_active and security.otp_pending_key is None:
+    # With a key already active, only a signed-in user (password + code) who
+    # asked to replace the device may activate another one: the password
+    # alone must never be enough.
+    if security.otp_active and (security.otp_pending_key is None or not request.user.is_authenticated):
         if request.method == "POST":
             messages.info(request, _("Votre clé OTP est déjà activée."))
         return redirect("accounts:security" if request.user.is_authenticated else "accounts:code")
@@ -217,8 +240,11 @@ def recovery_codes(request):
             actions.do_acknowledge_recovery_codes(request.user)
             request.session.pop(NEW_CODES)
             return _after_step(request, request.user, "accounts:security")
-        # Resumed after the browser was closed: the codes shown then are lost,
-        # so issue new ones (the unseen ones stop working).
+        if actions.security_for(request.user).recovery_codes_seen_at is not None:
+            # Codes already saved: new ones need a current code (security page).
+            return redirect("accounts:security")
+        # First sign-in resumed after the browser was closed: the codes shown
+        # then are lost, so issue new ones (the unseen ones stop working).
         request.session[NEW_CODES] = actions.do_regenerate_recovery_codes(request.user, _client(request))
         return redirect("accounts:recovery_codes")
     return render(request, "accounts/recovery_codes.html",

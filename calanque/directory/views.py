@@ -7,7 +7,7 @@ from calanque.directory.queries import search_staff
 
 @login_required
 def search(request):
-    text = request.GET.get("q", "").strip()[:100]
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     page = None
     if text:
         page = Paginator(search_staff(request.user.academy, text), 25).get_page(request.GET.get("page"))

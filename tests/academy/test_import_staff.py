@@ -153,3 +153,16 @@ def test_the_numen_is_stored_only_as_a_keyed_hash(tmp_path, school):
         row = cursor.fetchone()
     assert not any("06F0000001XYZ" in str(value) for value in row)
     assert settings.CALANQUE_NUMEN_KEY not in str(row)
+
+
+def test_control_characters_and_odd_digits_are_rejected_per_line(tmp_path, school):
+    code, out, err = run_import(tmp_path, "\n".join([
+        "nom;prenom;degre;uai;numen;quota_mo",
+        f"Nul\x00;Zora;premier;{school.uai};07G0000001XYZ;",
+        f"Carre;Yves;premier;{school.uai};07G0000002XYZ;5²",
+        f"Bon;Xavier;premier;{school.uai};07G0000003XYZ;3000",
+    ]))
+    assert code == 1
+    assert "ligne 2 : nom : caractère de contrôle invalide" in err
+    assert "ligne 3 : quota invalide « 5² »" in err
+    assert Staff.objects.get(identifier="xavier.bon").quota_mb == 3000

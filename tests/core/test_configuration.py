@@ -24,6 +24,10 @@ def calanque(tmp_path, *args, **env):
         ("CALANQUE_DATABASE_URL", "mysql://x/y", "CALANQUE_DATABASE_URL doit être une URL"),
         ("CALANQUE_DOMAIN", "pas un domaine", "CALANQUE_DOMAIN doit être un nom de domaine"),
         ("CALANQUE_REDIS_URL", "localhost:6379", "CALANQUE_REDIS_URL doit être une URL"),
+        ("CALANQUE_DATABASE_URL", "postgresql://u@h:notaport/db", "CALANQUE_DATABASE_URL doit être une URL"),
+        ("CALANQUE_SMTP_RELAY", "smtp://relais:99999", "CALANQUE_SMTP_RELAY doit être une URL"),
+        ("CALANQUE_PUBLIC_URL", "http://[::1", "CALANQUE_PUBLIC_URL doit être une URL"),
+        ("CALANQUE_ALLOWED_HOSTS", ",", "CALANQUE_ALLOWED_HOSTS doit contenir au moins une valeur"),
     ],
 )
 def test_a_malformed_variable_stops_start_up_with_one_line_naming_it(tmp_path, variable, value, expected):
