@@ -167,9 +167,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# --- Mail that leaves the portal (notifications, recovery links) -------------
-# Until the outbound queue exists, messages are written to the local outbox
-# (one .log file per message) unless a relay is configured.
+# --- Mail to the outside: the relay of the outbound queue (mail/outbound.py) --
+# Without a relay (the demo), outbound mail is kept in CALANQUE_HOME/outbox/.
 _relay = env_url("CALANQUE_SMTP_RELAY", ("smtp", "smtps"))
 if _relay:
     _r = urlparse(_relay)
@@ -180,8 +179,11 @@ if _relay:
     EMAIL_HOST_USER = _r.username or ""
     EMAIL_HOST_PASSWORD = _r.password or ""
 else:
+    EMAIL_HOST = ""
+    EMAIL_USE_SSL = False
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = CALANQUE_HOME / "outbox"
+CALANQUE_SMTP_RELAY_STARTTLS = env_bool("CALANQUE_SMTP_RELAY_STARTTLS", False)
 DEFAULT_FROM_EMAIL = env_str("CALANQUE_FROM_EMAIL", f"ne-pas-repondre@{CALANQUE_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

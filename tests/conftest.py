@@ -3,6 +3,7 @@ database, and its personas."""
 
 import socket
 import time
+from dataclasses import dataclass
 
 import pyotp
 import pytest
@@ -16,6 +17,8 @@ from calanque.academy.models import Staff
 from calanque.accounts import actions
 from calanque.core import clock as core_clock
 from calanque.mail import blobs
+from calanque.mail.models import OutboundMessage
+from calanque.mail.parsing import parse
 from calanque.smtp.handlers import InboundHandler
 
 PERSONAS = {
@@ -93,16 +96,35 @@ def ready_account(staff: Staff) -> pyotp.TOTP:
     return totp
 
 
-@pytest.fixture
-def deliver(mailoutbox):
-    """Run the worker's delivery of queued e-mails; return every message
-    sent so far in the test (Django's test outbox)."""
+@dataclass
+class SentMail:
+    to: list[str]
+    subject: str
+    body: str
 
-    def run():
+
+class Outbound:
+    """The messages that left for outside addresses, read back from the
+    real outbound queue after the worker ran."""
+
+    def __init__(self):
+        self.after = 0
+
+    def __call__(self) -> list[SentMail]:
         call_command("worker", "--once")
-        return mailoutbox
+        rows = OutboundMessage.objects.filter(pk__gt=self.after).order_by("id")
+        return [SentMail([r.recipient], r.subject, parse(blobs.store().get(r.sha256)).text) for r in rows]
 
-    return run
+    def forget(self) -> None:
+        """Ignore what was sent so far."""
+        self.after = OutboundMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@pytest.fixture
+def deliver():
+    """deliver() runs the worker once and returns the messages sent outside
+    since the test began (or since deliver.forget())."""
+    return Outbound()
 
 
 @pytest.fixture

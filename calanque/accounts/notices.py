@@ -1,19 +1,20 @@
 """The messages the sign-in domain sends: plain French text with the
 académie's name, no tracking, and the reminder that nobody will ever ask for a
-password or a code. Queued in the caller's transaction (core.outbox)."""
+password or a code. Sent in the caller's transaction (mail.sending): local
+addresses get them in their INBOX, outside ones through the outbound queue."""
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from calanque.core.outbox import queue_email
+from calanque.mail.sending import notify
 
 
 def _queue(to, subject: str, template: str, **context) -> None:
     staff = context.get("staff")
     academy = context.get("academy") or (staff.academy if staff else None)
     body = render_to_string(f"accounts/emails/{template}.txt", {"academy": academy, **context})
-    queue_email(to, f"{subject} — {academy.name}" if academy else subject, body.strip() + "\n")
+    notify(to, f"{subject} — {academy.name}" if academy else subject, body.strip() + "\n", academy=academy)
 
 
 def reset_link(staff, link: str) -> None:

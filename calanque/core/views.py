@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from calanque.core import outbox
 from calanque.core.middleware import ACADEMY_COOKIE
+from calanque.mail.queries import demo_outbox_messages
 
 
 def home(request):
@@ -55,4 +55,4 @@ def demo_outbox(request):
     Exists only in demo mode."""
     if not settings.CALANQUE_DEMO:
         raise Http404
-    return render(request, "core/demo_outbox.html", {"emails": outbox.recent()})
+    return render(request, "core/demo_outbox.html", {"emails": demo_outbox_messages()})

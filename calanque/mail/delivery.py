@@ -130,11 +130,12 @@ def store_copy(mailbox: Mailbox, folder: Folder, content: Content, *, seen=False
     return message
 
 
-def deliver(raw: bytes, recipients: list[Staff]) -> Delivered:
-    """Store ``raw`` once and put a copy in each recipient's INBOX. Returns
-    after the commit. Raises on storage errors (the caller answers 451)."""
+def deliver(raw: bytes, recipients: list[Staff], *, parsed: Parsed | None = None) -> Delivered:
+    """Store ``raw`` once and put a copy in each recipient's INBOX (no rules:
+    see ``sending.receive``). Returns after the commit. Raises on storage
+    errors (the caller answers 451)."""
     sha = blobs.store().put(raw)
-    parsed = parse(raw)
+    parsed = parsed or parse(raw)
     mailboxes = [mailbox_for(staff) for staff in recipients]
     with transaction.atomic():
         content = _content(sha, raw, parsed)

@@ -23,6 +23,13 @@ class Mailbox(models.Model):
     # Highest quota warning already sent (0, 80 or 95), so each is sent once.
     warned_percent = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    forward_to = models.TextField(_("transférer à"), blank=True, help_text=_("Adresses séparées par des virgules."))
+    forward_keep_copy = models.BooleanField(_("garder une copie"), default=True)
+    vacation_enabled = models.BooleanField(_("répondeur d'absence activé"), default=False)
+    vacation_start = models.DateField(_("début de l'absence"), null=True, blank=True)
+    vacation_end = models.DateField(_("fin de l'absence"), null=True, blank=True)
+    vacation_subject = models.CharField(_("objet de la réponse"), max_length=200, blank=True)
+    vacation_text = models.TextField(_("texte de la réponse"), blank=True)
 
     class Meta:
         verbose_name = _("boîte aux lettres")
@@ -113,3 +120,48 @@ class Message(models.Model):
             models.Index(fields=["folder", "size", "-id"], name="msg_folder_size"),
             models.Index(fields=["mailbox", "content"], name="msg_mailbox_content"),
         ]
+
+
+class VacationReply(models.Model):
+    """When an absence reply last went to a sender (RFC 3834: not more than
+    once per sender per 7 days)."""
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="vacation_replies")
+    sender = models.CharField(max_length=320)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["mailbox", "sender"], name="one_vacation_reply_row")]
+
+
+class OutboundMessage(models.Model):
+    """Mail for an address outside the académie, waiting for the relay.
+    One row per recipient; the bytes are in the blob store."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en attente")
+        SENT = "sent", _("envoyé")
+        FAILED = "failed", _("échec définitif")
+
+    sha256 = models.CharField(max_length=64)
+    mail_from = models.CharField(_("expéditeur (enveloppe)"), max_length=320, blank=True)
+    recipient = models.CharField(_("destinataire"), max_length=320)
+    subject = models.CharField(_("objet"), max_length=200, blank=True)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", help_text=_("Compte qui reçoit l'avis de non-remise."))
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.CharField(_("dernière erreur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message sortant")
+        verbose_name_plural = _("file d'envoi")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbound_due_idx")]
+
+    def __str__(self):
+        return f"{self.subject} → {self.recipient}"

@@ -1,6 +1,7 @@
 """Quota warnings: a message in the INBOX when usage crosses 80 % and 95 %,
 once per threshold (reset when usage falls back under 80 %)."""
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -34,7 +35,7 @@ def warning_message(mailbox: Mailbox, threshold: int) -> bytes:
         "pendant quelques jours).\n\n"
         f"— {staff.academy.name}\n"
     )
-    return message.as_bytes()
+    return message.as_bytes(policy=policy.SMTP)
 
 
 def threshold_to_warn(mailbox: Mailbox) -> int | None:

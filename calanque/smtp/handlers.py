@@ -2,7 +2,7 @@
 
 RCPT is answered from the accounts (unknown, disabled, over quota, not ours)
 before DATA. DATA hands the bytes, with a Received header in front, to
-``deliver``, which returns after the commit: only then is 250 sent. Any
+``sending.receive`` (store, forward, absence reply), which returns after the commit: only then is 250 sent. Any
 storage failure answers 451, so the sender keeps the message and retries.
 """
 
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from calanque.academy.models import Staff
-from calanque.mail import delivery
+from calanque.mail import delivery, sending
 
 log = logging.getLogger("calanque.smtpd")
 
@@ -29,9 +29,9 @@ def _in_thread(function, *args):
             connection.close()
 
 
-def _deliver(raw: bytes, addresses: list[str]) -> None:
+def _receive(raw: bytes, mail_from: str, addresses: list[str]) -> None:
     staff = list(Staff.objects.filter(email__in=[a.lower() for a in addresses], is_active=True))
-    delivery.deliver(raw, staff)
+    sending.receive(raw, mail_from, staff)
 
 
 class InboundHandler:
@@ -49,7 +49,8 @@ class InboundHandler:
         raw = delivery.received_header(session.host_name, peer, len(envelope.rcpt_tos), self.hostname)
         raw += envelope.original_content or envelope.content
         try:
-            await sync_to_async(_in_thread, thread_sensitive=False)(_deliver, raw, envelope.rcpt_tos)
+            await sync_to_async(_in_thread, thread_sensitive=False)(
+                _receive, raw, "" if envelope.mail_from in (None, "<>") else envelope.mail_from, envelope.rcpt_tos)
         except Exception:
             log.exception("distribution impossible")
             return "451 4.3.0 Erreur temporaire de stockage, réessayez plus tard"

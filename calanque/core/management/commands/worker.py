@@ -8,14 +8,16 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from calanque.accounts import recovery
-from calanque.core import outbox
+from calanque.mail import outbound
+from calanque.mail.actions import purge_old_messages
 
 log = logging.getLogger("calanque.worker")
 
 
 class Command(BaseCommand):
     help = (
-        "Travaux de fond : envoi des courriels en file d'attente, nettoyage périodique (sessions expirées). "
+        "Travaux de fond : réponses aux demandes de récupération, file d'envoi vers le relais, "
+        "nettoyage périodique (sessions expirées, corbeilles de plus de 30 jours). "
         "Sans état ; plusieurs peuvent tourner."
     )
 
@@ -32,11 +34,12 @@ class Command(BaseCommand):
         last_housekeeping = 0.0
         while not stop.is_set():
             recovery.process_requests()
-            sent = outbox.deliver()
+            sent = outbound.relay_due()
             if sent:
                 log.info("%d courriel(s) envoyé(s)", sent)
             if time.monotonic() - last_housekeeping > options["housekeeping"] or options["once"]:
                 call_command("clearsessions")
+                purge_old_messages()
                 last_housekeeping = time.monotonic()
             if options["once"]:
                 break

@@ -1,0 +1,96 @@
+"""Sending: one function for every message that leaves a process — webmail,
+notifications, forwards, absence replies, bounces.
+
+Recipients of the académie get their copy exactly as inbound mail does
+(``delivery.deliver``); everybody else goes to the durable outbound queue
+(``outbound``), relayed by the worker. Call inside the transaction of the
+change that causes the message: it exists if and only if that change does.
+"""
+
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from calanque.academy.models import Academy, Staff
+from calanque.mail import blobs, bounces, delivery, rules
+from calanque.mail.models import Mailbox, OutboundMessage
+from calanque.mail.parsing import parse
+
+
+def is_local(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return Academy.objects.filter(domain=domain).exists()
+
+
+def send_message(raw: bytes, mail_from: str, recipients: list[str], *, sender: Staff | None = None,
+                 hops: int = 0) -> None:
+    """Deliver ``raw`` to local recipients and queue it for the others.
+
+    ``mail_from`` is the envelope sender ("" for automatic replies and
+    bounces, which must never be answered). ``sender`` is the account that
+    gets a bounce if an external recipient fails. Unknown local addresses are
+    bounced at once to ``sender``.
+    """
+    recipients = list(dict.fromkeys(r.strip().lower() for r in recipients if r.strip()))
+    local = [r for r in recipients if is_local(r)]
+    external = [r for r in recipients if r not in local]
+    with transaction.atomic():
+        if local:
+            staff = list(Staff.objects.filter(email__in=local, is_active=True))
+            if staff:
+                receive(raw, mail_from, staff, hops=hops)
+            missing = sorted(set(local) - {s.email for s in staff})
+            if missing and sender is not None and mail_from:
+                bounces.bounce(raw, sender, {r: "550 5.1.1 Destinataire inconnu" for r in missing})
+        if external:
+            sha = blobs.store().put(raw)
+            subject = parse(raw).subject[:200]
+            OutboundMessage.objects.bulk_create(
+                OutboundMessage(sha256=sha, mail_from=mail_from, recipient=r, subject=subject, sender=sender)
+                for r in external
+            )
+
+
+def receive(raw: bytes, mail_from: str, recipients: list[Staff], *, hops: int = 0) -> None:
+    """Local delivery with the recipients' rules: store a copy (unless the
+    account forwards without keeping one), forward, answer an absence. One
+    transaction: the SMTP server answers 250 only after it."""
+    parsed = parse(raw)
+    plan = rules.plan(raw, parsed, mail_from, recipients, hops)
+    with transaction.atomic():
+        if plan.keep:
+            delivery.deliver(raw, plan.keep, parsed=parsed)
+        for staff, targets in plan.forwards:
+            send_message(rules.forwarded(raw, staff), staff.email, targets, sender=staff, hops=hops + 1)
+        for staff in plan.vacations:
+            mailbox = Mailbox.objects.get(staff=staff)
+            rules.record_vacation_reply(mailbox, mail_from)
+            send_message(rules.vacation_reply(mailbox, staff, parsed, mail_from), "", [mail_from], hops=hops + 1)
+
+
+def notification(to: list[str] | str, subject: str, body: str, *, academy: Academy | None = None,
+                 reply_to_id: str = "", auto: str = "auto-generated") -> bytes:
+    """A plain-text French message from the portal (no HTML, no tracking)."""
+    domain = academy.domain if academy else settings.CALANQUE_DOMAIN
+    message = EmailMessage()
+    message["From"] = formataddr((academy.name if academy else "Messagerie", settings.DEFAULT_FROM_EMAIL))
+    message["To"] = ", ".join([to] if isinstance(to, str) else to)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(timezone.localtime())
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Auto-Submitted"] = auto
+    if reply_to_id:
+        message["In-Reply-To"] = reply_to_id
+        message["References"] = reply_to_id
+    message.set_content(body)
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def notify(to: list[str] | str, subject: str, body: str, *, academy: Academy | None = None) -> None:
+    """Send a notification from the portal's no-reply address."""
+    recipients = [to] if isinstance(to, str) else to
+    send_message(notification(recipients, subject, body, academy=academy), "", recipients)
