@@ -54,6 +54,9 @@ CALANQUE_SMTP_MAX_SIZE = env_int("CALANQUE_SMTP_MAX_SIZE", 25 * 1024 * 1024, min
 # Close the database connection after each SMTP command (tests, and
 # databases behind a pooler); off, connections live CONN_MAX_AGE.
 CALANQUE_SMTP_CLOSE_CONNECTIONS = env_bool("CALANQUE_SMTP_CLOSE_CONNECTIONS", False)
+# STARTTLS on the inbound port when both are set (PEM files).
+CALANQUE_SMTP_TLS_CERT = env_str("CALANQUE_SMTP_TLS_CERT")
+CALANQUE_SMTP_TLS_KEY = env_str("CALANQUE_SMTP_TLS_KEY")
 # Where raw messages are kept: a BlobStore subclass (mail/blobs.py).
 CALANQUE_BLOB_BACKEND = env_str("CALANQUE_BLOB_BACKEND", "calanque.mail.blobs.LocalBlobStore")
 CALANQUE_WEB_WORKERS = env_int("CALANQUE_WEB_WORKERS", 3, minimum=1, maximum=64)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import pyotp
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
@@ -19,7 +18,7 @@ from calanque.core import clock as core_clock
 from calanque.mail import blobs
 from calanque.mail.models import OutboundMessage
 from calanque.mail.parsing import parse
-from calanque.smtp.handlers import InboundHandler
+from calanque.smtp.server import build_controller
 
 PERSONAS = {
     "teacher_13": "lea.garnier",  # premier degré, école in the 13
@@ -164,8 +163,7 @@ def mail_world(transactional_db, settings, tmp_path):
 
 @pytest.fixture
 def smtp_server(mail_world, settings):
-    controller = Controller(InboundHandler(), hostname="127.0.0.1", port=free_port(),
-                            data_size_limit=settings.CALANQUE_SMTP_MAX_SIZE, enable_SMTPUTF8=True)
+    controller = build_controller("127.0.0.1", free_port())
     controller.start()
     yield controller
     controller.stop()

@@ -45,11 +45,15 @@ def numen_fingerprint(numen: str, key: str) -> str:
     return hmac.new(key.encode(), normalise_numen(numen).encode(), hashlib.sha256).hexdigest()
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower case without accents or ligatures: « Élodie Œdipe » → « elodie oedipe »."""
-    text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE").replace("ß", "ss")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    # A regular expression over the decomposed text: the search index folds
+    # whole message bodies, so this must not loop in Python per character.
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.translate(_LIGATURES))).lower()
 
 
 def identifier_part(name: str) -> str:

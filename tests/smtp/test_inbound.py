@@ -154,3 +154,40 @@ def test_delivered_mail_is_searchable_in_french(smtp_server, query):
         assert found == ["Réunion de rentrée"]
     hugo = mailbox_for(Staff.objects.get(identifier="hugo.bernard"))
     assert not search_messages(hugo, query).exists()  # nobody else's mail
+
+
+def test_starttls_is_offered_when_a_certificate_is_configured(mail_world, tmp_path):
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from calanque.smtp.server import build_controller
+    from tests.conftest import free_port
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mx.ac-aix-marseille.fr")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    controller = build_controller("127.0.0.1", free_port(), cert=str(tmp_path / "cert.pem"),
+                                  key=str(tmp_path / "key.pem"))
+    controller.start()
+    try:
+        with smtplib.SMTP(controller.hostname, controller.port, timeout=20) as client:
+            client.ehlo("client.example.org")
+            assert client.has_extn("starttls")
+            client.starttls(context=ssl._create_unverified_context())
+            client.ehlo("client.example.org")
+            client.sendmail("jean@example.com", ["lea.garnier@ac-aix-marseille.fr"], wire(message()))
+    finally:
+        controller.stop()
+    assert Message.objects.filter(mailbox__staff__identifier="lea.garnier").count() == 1

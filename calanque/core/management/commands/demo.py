@@ -16,10 +16,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--load-only", action="store_true", help="charge les données de démonstration et s'arrête")
+        parser.add_argument("--personnels", type=int, default=200, help="nombre de personnels inventés (200)")
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        academy, accounts, _report = load_demo()
+        academy, accounts, _report = load_demo(size=options["personnels"])
         accounts_file = settings.CALANQUE_HOME / "demo-accounts.json"
         write_accounts_file(accounts_file, accounts)
         call_command("collectstatic", interactive=False, verbosity=0)

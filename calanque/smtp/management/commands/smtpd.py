@@ -2,11 +2,10 @@ import logging
 import signal
 import threading
 
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from calanque.smtp.handlers import InboundHandler
+from calanque.smtp.server import build_controller
 
 log = logging.getLogger("calanque.smtpd")
 
@@ -19,11 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=settings.CALANQUE_SMTP_PORT)
 
     def handle(self, *args, **options):
-        controller = Controller(
-            InboundHandler(), hostname=options["host"], port=options["port"],
-            server_hostname=f"mx.{settings.CALANQUE_DOMAIN}", data_size_limit=settings.CALANQUE_SMTP_MAX_SIZE,
-            enable_SMTPUTF8=True, decode_data=False,
-        )
+        controller = build_controller(options["host"], options["port"], cert=settings.CALANQUE_SMTP_TLS_CERT,
+                                      key=settings.CALANQUE_SMTP_TLS_KEY)
         controller.start()
         log.info("SMTP à l'écoute sur %s:%s", options["host"], options["port"])
         stop = threading.Event()
