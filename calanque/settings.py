@@ -187,6 +187,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = CALANQUE_HOME / "outbox"
 CALANQUE_SMTP_RELAY_STARTTLS = env_bool("CALANQUE_SMTP_RELAY_STARTTLS", False)
+# DKIM signing of outgoing mail (PEM RSA private key; the public key goes in
+# DNS at <selector>._domainkey.<académie domain>).
+CALANQUE_DKIM_KEY_FILE = env_str("CALANQUE_DKIM_KEY_FILE")
+CALANQUE_DKIM_SELECTOR = env_str("CALANQUE_DKIM_SELECTOR", "calanque")
 DEFAULT_FROM_EMAIL = env_str("CALANQUE_FROM_EMAIL", f"ne-pas-repondre@{CALANQUE_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -15,12 +15,15 @@ import smtplib
 from datetime import timedelta
 from pathlib import Path
 
+import dkim
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from calanque.academy.models import Academy
 from calanque.mail import blobs, bounces
 from calanque.mail.models import OutboundMessage
+from calanque.mail.parsing import parse
 
 log = logging.getLogger("calanque.outbound")
 GIVE_UP_AFTER = timedelta(days=4)
@@ -71,6 +74,23 @@ class DemoOutbox:
         (directory / f"{stamp}-{recipient.replace('/', '_')}.eml").write_bytes(raw)
 
 
+def dkim_signed(raw: bytes) -> bytes:
+    """Prepend a DKIM-Signature (rsa-sha256, relaxed/relaxed) when a key is
+    configured (CALANQUE_DKIM_KEY_FILE, CALANQUE_DKIM_SELECTOR), for the
+    domain of the From address when it is one of ours."""
+    if not settings.CALANQUE_DKIM_KEY_FILE:
+        return raw
+    from_domain = parse(raw).from_address.rpartition("@")[2]
+    if not Academy.objects.filter(domain=from_domain).exists():
+        return raw
+    key = Path(settings.CALANQUE_DKIM_KEY_FILE).read_bytes()
+    signature = dkim.sign(raw, settings.CALANQUE_DKIM_SELECTOR.encode(), from_domain.encode(), key,
+                          canonicalize=(b"relaxed", b"relaxed"),
+                          include_headers=[b"from", b"to", b"cc", b"subject", b"date", b"message-id",
+                                           b"in-reply-to", b"references", b"mime-version", b"content-type"])
+    return signature + raw
+
+
 def transport():
     return SmtpRelay() if settings.EMAIL_HOST else DemoOutbox()
 
@@ -95,7 +115,7 @@ def relay_due(limit: int = 100) -> int:
     for row in _claim(limit):
         row.attempts += 1
         try:
-            via.send(row.mail_from, row.recipient, blobs.store().get(row.sha256))
+            via.send(row.mail_from, row.recipient, dkim_signed(blobs.store().get(row.sha256)))
         except (TemporaryFailure, PermanentFailure) as exc:
             row.last_error = str(exc)[:300]
             final = isinstance(exc, PermanentFailure) or timezone.now() - row.created_at > GIVE_UP_AFTER

@@ -150,3 +150,32 @@ def test_two_workers_never_send_a_message_twice(smtp_server, relay):
     recipients = [r[0] for _f, r, _d in relay.received]
     assert sorted(recipients) == sorted(f"dest{n}@example.net" for n in range(30))
     assert set(OutboundMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_outgoing_mail_is_dkim_signed_when_a_key_is_configured(smtp_server, relay, settings, tmp_path):
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "dkim.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                          serialization.PrivateFormat.TraditionalOpenSSL,
+                                                          serialization.NoEncryption()))
+    public = key.public_key().public_bytes(serialization.Encoding.DER,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    settings.CALANQUE_DKIM_KEY_FILE, settings.CALANQUE_DKIM_SELECTOR = str(tmp_path / "dkim.pem"), "s2026"
+    lea = Staff.objects.get(identifier="lea.garnier")
+    raw = (b"From: Lea Garnier <lea.garnier@ac-aix-marseille.fr>\r\nTo: parent@example.net\r\n"
+           b"Subject: Sortie scolaire\r\nMessage-ID: <sortie@ac-aix-marseille.fr>\r\n\r\nBonjour.\r\n")
+    sending.send_message(raw, lea.email, ["parent@example.net"], sender=lea)
+    worker()
+    [(_f, _r, data)] = relay.received
+    assert data.startswith(b"DKIM-Signature:")
+    import base64
+
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+
+    def dns(name, timeout=5):
+        return record if name == b"s2026._domainkey.ac-aix-marseille.fr." else None
+
+    assert dkim.verify(data, dnsfunc=dns)
