@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "calanque.accounts",
     "calanque.directory",
     "calanque.mail",
+    "calanque.webmail",
     "calanque.smtp",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -234,6 +235,8 @@ CONTENT_SECURITY_POLICY = {
         "manifest-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
+        # Only our own message bodies, inside a sandboxed iframe.
+        "frame-src": [SELF],
         "base-uri": [NONE],
         "object-src": [NONE],
     }

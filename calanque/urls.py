@@ -13,6 +13,7 @@ admin.site.login = admin_sign_in
 urlpatterns = [
     path("", include("calanque.core.urls")),
     path("compte/", include("calanque.accounts.urls")),
+    path("messagerie/", include("calanque.webmail.urls")),
     path("annuaire/", include("calanque.directory.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

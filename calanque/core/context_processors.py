@@ -6,9 +6,11 @@ from django.utils.translation import gettext as _
 def _navigation(request):
     items = [(reverse("core:home"), _("Accueil"), "")]
     if request.user.is_authenticated:
+        items.append((reverse("webmail:home"), _("Messagerie"), _("Lire et envoyer votre courrier professionnel.")))
         items.append((reverse("directory:search"), _("Annuaire"), _("Retrouver un collègue, son établissement et son adresse.")))
     return [
-        {"url": url, "label": label, "description": description, "current": request.path == url}
+        {"url": url, "label": label, "description": description,
+         "current": request.path == url if url == "/" else request.path.startswith(url)}
         for url, label, description in items
     ]
 

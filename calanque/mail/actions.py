@@ -5,13 +5,16 @@ nothing to correct.
 """
 
 from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from calanque.mail import blobs, quota
-from calanque.mail.delivery import store_copy
+from calanque.mail import blobs, quota, sending
+from calanque.mail.delivery import content_for, mailbox_for, store_copy
 from calanque.mail.models import Content, Folder, Mailbox, Message
 
 PURGE_AFTER_DAYS = 30
@@ -165,3 +168,57 @@ def check_counters(fix: bool = False) -> list[str]:
             if fix:
                 Mailbox.objects.filter(pk=mailbox.pk).update(used_bytes=real)
     return problems
+
+
+def do_send(staff, *, to: list[str], cc: list[str], bcc: list[str], subject: str, body: str,
+            attachments: list[tuple[str, str, bytes]] = (), reply_to: Message | None = None,
+            forward_of: Message | None = None) -> Message:
+    """Send a message written by ``staff``: local recipients get it at once,
+    the others through the outbound queue; a copy goes to Envoyés; the
+    message answered or forwarded is marked so. Bcc never appears in the
+    headers. Returns the copy in Envoyés."""
+    message = EmailMessage()
+    message["From"] = formataddr((staff.get_full_name(), staff.email))
+    if to:
+        message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(timezone.localtime())
+    message["Message-ID"] = make_msgid(domain=staff.academy.domain)
+    original = reply_to or forward_of
+    if original is not None and original.content.message_id:
+        message["In-Reply-To"] = original.content.message_id
+        message["References"] = original.content.message_id
+    message.set_content(body)
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
+                               filename=filename)
+    raw = message.as_bytes(policy=policy.SMTP)
+    mailbox = mailbox_for(staff)
+    with transaction.atomic():
+        sending.send_message(raw, staff.email, to + cc + bcc, sender=staff)
+        sent = store_copy(mailbox, Folder.objects.get(mailbox=mailbox, special=Folder.Special.SENT),
+                          content_for(raw), seen=True)
+        if reply_to is not None:
+            do_set_flags(mailbox, [reply_to.pk], answered=True)
+        if forward_of is not None:
+            do_set_flags(mailbox, [forward_of.pk], forwarded=True)
+    return sent
+
+
+def do_update_rules(mailbox: Mailbox, *, forward_to: str, forward_keep_copy: bool, vacation_enabled: bool,
+                    vacation_start, vacation_end, vacation_subject: str, vacation_text: str) -> None:
+    """Forwarding and absence reply of ``mailbox`` (validated by the caller).
+    A new absence period answers every sender again."""
+    with transaction.atomic():
+        if vacation_enabled and not mailbox.vacation_enabled:
+            mailbox.vacation_replies.all().delete()
+        for name, value in {"forward_to": forward_to, "forward_keep_copy": forward_keep_copy or not forward_to,
+                            "vacation_enabled": vacation_enabled, "vacation_start": vacation_start,
+                            "vacation_end": vacation_end, "vacation_subject": vacation_subject,
+                            "vacation_text": vacation_text}.items():
+            setattr(mailbox, name, value)
+        mailbox.save(update_fields=["forward_to", "forward_keep_copy", "vacation_enabled", "vacation_start",
+                                    "vacation_end", "vacation_subject", "vacation_text"])

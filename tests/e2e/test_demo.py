@@ -182,3 +182,34 @@ def test_forgotten_password_then_new_password_then_sign_in(demo, page):
     page.get_by_label("Mot de passe").fill(new_password)
     page.get_by_role("button", name="Se connecter").click()
     assert page.get_by_text("Étape 1 sur 4").is_visible()  # first sign-in continues
+
+
+def test_mail_arrives_by_smtp_is_read_safely_and_answered_in_the_browser(demo, page):
+    raw = (b"From: Parent d'eleve <parent@example.net>\r\nTo: nadia.rousseau@ac-aix-marseille.fr\r\n"
+           b"Subject: Absence de Tom\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b"<p>Bonjour, Tom sera <b>absent</b> lundi.<script>document.title='pirate'</script></p>\r\n")
+    with smtplib.SMTP("127.0.0.1", demo.smtp_port, timeout=20) as client:
+        client.sendmail("parent@example.net", ["nadia.rousseau@ac-aix-marseille.fr"], raw)
+    first_sign_in(page, demo, "nadia.rousseau", "nadia.perso@example.net")
+    page.locator("#navigation-principale").get_by_role("link", name="Messagerie").click()
+    page.get_by_role("link", name=re.compile("Absence de Tom")).click()
+    assert page.get_by_text("Ce message provient de l'extérieur de l'académie").is_visible()
+    body = page.frame_locator("iframe.calanque-body")
+    assert body.get_by_text("sera absent lundi").is_visible()
+    assert page.title() != "pirate"
+    page.get_by_role("link", name="Répondre").click()
+    page.get_by_label("Message").fill("Merci, c'est noté.")
+    page.get_by_role("button", name="Envoyer").click()
+    assert page.get_by_text("Message envoyé.").is_visible()
+    page.get_by_role("link", name="Envoyés", exact=True).click()
+    assert page.get_by_role("link", name=re.compile("Re: Absence de Tom")).is_visible()
+    assert demo_mail(page, demo, "parent@example.net").is_visible()
+
+
+def test_the_messagerie_fits_a_360_px_phone(demo, phone):
+    first_sign_in(phone, demo, "julien.morel", "julien.perso@example.net")
+    phone.goto(demo.url + "/messagerie/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.goto(demo.url + "/messagerie/ecrire/")
+    assert phone.get_by_label("À").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360

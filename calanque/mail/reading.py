@@ -1,0 +1,154 @@
+"""What the reader shows of a stored message: headers, text, HTML made safe,
+attachments, the warnings the user needs.
+
+Message HTML is hostile. It is cleaned with an allow-list (nh3: no script, no
+form, no style sheet, filtered inline styles, links opened in a new tab with
+``rel="noopener noreferrer"``); remote images are removed until the user asks
+for them; ``cid:`` images point to the message's own attachments. The result
+is only ever shown inside a sandboxed iframe whose document has its own strict
+Content-Security-Policy (see the webmail view), never in the portal's DOM.
+"""
+
+import email
+import re
+from dataclasses import dataclass, field
+from email import policy
+from html import escape
+from urllib.parse import urlparse
+
+import nh3
+
+from calanque.academy.models import Academy
+from calanque.mail import blobs
+from calanque.mail.models import Message
+from calanque.mail.parsing import Attachment, Parsed, parse
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col", "colgroup", "dd", "del", "div", "dl",
+    "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p", "pre", "q",
+    "s", "small", "span", "strike", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    "u", "ul",
+}
+ATTRIBUTES = {
+    "*": {"style", "title", "dir", "lang", "align", "valign", "width", "height"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "td": {"colspan", "rowspan", "bgcolor"},
+    "th": {"colspan", "rowspan", "bgcolor"},
+    "table": {"border", "cellpadding", "cellspacing", "bgcolor"},
+    "font": {"color", "face", "size"},
+}
+STYLE_PROPERTIES = {
+    "color", "background-color", "font", "font-family", "font-size", "font-style", "font-weight", "line-height",
+    "text-align", "text-decoration", "text-indent", "vertical-align", "white-space", "margin", "margin-top",
+    "margin-bottom", "margin-left", "margin-right", "padding", "padding-top", "padding-bottom", "padding-left",
+    "padding-right", "border", "border-top", "border-bottom", "border-left", "border-right", "border-collapse",
+    "border-color", "border-style", "border-width", "width", "max-width", "height", "display", "list-style-type",
+}
+REMOTE_PLACEHOLDER = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+LINK = re.compile(r'<a href="([^"]*)"([^>]*)>(.*?)</a>', re.S)
+DOMAIN_IN_TEXT = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
+
+
+@dataclass
+class Reading:
+    message: Message
+    parsed: Parsed
+    html: str = ""
+    text: str = ""
+    remote_blocked: bool = False
+    suspicious_links: int = 0
+    external: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def _domain(url: str) -> str:
+    try:
+        return (urlparse(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return ""
+
+
+def safe_html(html: str, *, allow_remote: bool, cid_url) -> tuple[str, bool, int]:
+    """(clean HTML, whether remote content was blocked, number of links whose
+    text shows another domain than their target)."""
+    blocked = False
+
+    def attribute_filter(tag, attribute, value):
+        nonlocal blocked
+        if tag == "img" and attribute == "src":
+            if value.startswith("cid:"):
+                return cid_url(value[4:])
+            if value.startswith("data:image/"):
+                return value
+            if value.startswith(("http://", "https://", "//")):
+                if allow_remote:
+                    return value
+                blocked = True
+                return REMOTE_PLACEHOLDER
+            return None
+        if attribute == "style" and "url(" in value.lower():
+            blocked = True
+            return None
+        return value
+
+    try:
+        cleaned = nh3.clean(
+            html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto", "tel", "cid", "data"},
+            link_rel="noopener noreferrer", set_tag_attribute_values={"a": {"target": "_blank"}},
+            attribute_filter=attribute_filter, filter_style_properties=STYLE_PROPERTIES, strip_comments=True,
+        )
+    except Exception:  # noqa: BLE001 - unreadable HTML: show nothing rather than fail
+        return "", False, 0
+    suspicious = 0
+
+    def flag(match):
+        nonlocal suspicious
+        href, rest, label = match.group(1), match.group(2), match.group(3)
+        shown = DOMAIN_IN_TEXT.search(re.sub(r"<[^>]+>", "", label))
+        target = _domain(href.replace("&amp;", "&"))
+        if shown and target and not (target == shown.group(1).lower().removeprefix("www.")
+                                     or target.endswith("." + shown.group(1).lower())):
+            suspicious += 1
+            warning = escape(f"Attention : ce lien mène à {target}")
+            return (f'<a href="{href}"{rest} title="{warning}" class="calanque-suspect">{label}</a>'
+                    f' <strong class="calanque-suspect">[{warning}]</strong>')
+        return match.group(0)
+
+    return LINK.sub(flag, cleaned), blocked, suspicious
+
+
+def read(message: Message, *, allow_remote: bool = False, part_url=lambda part: "") -> Reading:
+    """``part_url(part)`` gives the URL of an attachment, for ``cid:`` images."""
+    raw = blobs.store().get(message.content.sha256)
+    parsed = parse(raw)
+    reading = Reading(message=message, parsed=parsed, text=parsed.text, attachments=parsed.attachments)
+    parts = {a.content_id: a.part for a in parsed.attachments if a.content_id}
+    if parsed.html:
+        reading.html, reading.remote_blocked, reading.suspicious_links = safe_html(
+            parsed.html, allow_remote=allow_remote, cid_url=lambda cid: part_url(parts[cid]) if cid in parts else None)
+    sender_domain = parsed.from_address.rpartition("@")[2]
+    reading.external = bool(sender_domain) and not Academy.objects.filter(domain=sender_domain).exists()
+    return reading
+
+
+def attachment_bytes(message: Message, part: str) -> tuple[Attachment, bytes] | None:
+    """The decoded content of the attachment at ``part`` (dotted MIME
+    position, validated by the caller's URL pattern)."""
+    raw = blobs.store().get(message.content.sha256)
+    parsed = parse(raw)
+    found = next((a for a in parsed.attachments if a.part == part), None)
+    if found is None:
+        return None
+    node = email.message_from_bytes(raw, policy=policy.default)
+    if not node.is_multipart() and part == "1":
+        return found, node.get_payload(decode=True) or b""
+    for index in part.split("."):
+        children = node.get_payload() if node.is_multipart() else None
+        if not isinstance(children, list) or not (0 < int(index) <= len(children)):
+            return None
+        node = children[int(index) - 1]
+    if found.content_type == "message/rfc822":
+        inner = node.get_payload()
+        return found, inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+    return found, node.get_payload(decode=True) or b""

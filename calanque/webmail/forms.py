@@ -1,0 +1,94 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from calanque.academy.models import Staff
+from calanque.core.forms import DsfrFormMixin
+from calanque.mail.sending import is_local
+
+MAX_ATTACHMENTS_BYTES = 20 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+def addresses(value: str, label: str) -> list[str]:
+    found = [a.strip().lower() for a in value.replace(";", ",").split(",") if a.strip()]
+    if len(found) > 500:
+        raise ValidationError(_("500 destinataires au plus."))
+    for address in found:
+        if "<" in address and address.endswith(">"):
+            address = address.rsplit("<", 1)[1][:-1]
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise ValidationError(_("Adresse invalide : %(a)s") % {"a": address}) from None
+    cleaned = [a.rsplit("<", 1)[1][:-1] if a.endswith(">") and "<" in a else a for a in found]
+    unknown = [a for a in cleaned if is_local(a) and not Staff.objects.filter(email=a, is_active=True).exists()]
+    if unknown:
+        raise ValidationError(_("Destinataire inconnu dans l'académie : %(a)s") % {"a": ", ".join(unknown)})
+    return cleaned
+
+
+class ComposeForm(DsfrFormMixin, forms.Form):
+    to = forms.CharField(label=_("À"), max_length=20000, required=False,
+                         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "annuaire-adresses"}))
+    cc = forms.CharField(label=_("Copie"), max_length=20000, required=False)
+    bcc = forms.CharField(label=_("Copie cachée"), max_length=20000, required=False)
+    subject = forms.CharField(label=_("Objet"), max_length=200, required=False)
+    body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 14}))
+    attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
+
+    def clean_to(self):
+        return addresses(self.cleaned_data["to"], "to")
+
+    def clean_cc(self):
+        return addresses(self.cleaned_data["cc"], "cc")
+
+    def clean_bcc(self):
+        return addresses(self.cleaned_data["bcc"], "bcc")
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        if sum(f.size for f in files) > MAX_ATTACHMENTS_BYTES:
+            raise ValidationError(_("Les pièces jointes dépassent 20 Mo au total."))
+        return files
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not (data.get("to") or data.get("cc") or data.get("bcc")):
+            self.add_error("to", _("Indiquez au moins un destinataire."))
+        return data
+
+
+class SettingsForm(DsfrFormMixin, forms.Form):
+    forward_to = forms.CharField(label=_("Transférer mes messages à"), required=False, max_length=2000,
+                                 help_text=_("Une ou plusieurs adresses, séparées par des virgules."))
+    forward_keep_copy = forms.BooleanField(label=_("Garder une copie dans ma boîte"), required=False)
+    vacation_enabled = forms.BooleanField(label=_("Activer le répondeur d'absence"), required=False)
+    vacation_start = forms.DateField(label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    vacation_end = forms.DateField(label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    vacation_subject = forms.CharField(label=_("Objet de la réponse"), required=False, max_length=200)
+    vacation_text = forms.CharField(label=_("Texte de la réponse"), required=False,
+                                    widget=forms.Textarea(attrs={"rows": 5}))
+
+    def clean_forward_to(self):
+        return ", ".join(addresses(self.cleaned_data["forward_to"], "forward_to"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("vacation_start") and data.get("vacation_end") and data["vacation_end"] < data["vacation_start"]:
+            self.add_error("vacation_end", _("La fin de l'absence doit suivre son début."))
+        if data.get("vacation_enabled") and not data.get("vacation_text"):
+            self.add_error("vacation_text", _("Écrivez le texte de la réponse."))
+        return data
