@@ -456,3 +456,24 @@ def do_sign_out_other_sessions(staff: Staff, keep: str, client: Client) -> int:
 
 def do_touch_session(session_key: str) -> None:
     UserSession.objects.filter(session_key=session_key).update(last_seen_at=timezone.now())
+
+
+def send_password_reminders() -> int:
+    """Mail a reminder, once per password, to accounts whose password
+    expires within PASSWORD_WARNING_DAYS under their académie's maximum age
+    (run daily by the worker). Returns how many were sent."""
+    sent = 0
+    for academy in Academy.objects.filter(password_max_age_days__gt=0):
+        people = Staff.objects.filter(academy=academy, is_active=True).exclude(password__startswith="!")
+        for staff in people.select_related("academy").iterator():
+            security = security_for(staff)
+            days = password_expires_in(staff, security)
+            changed = security.password_changed_at or staff.created_at
+            already = security.password_reminder_sent_at and security.password_reminder_sent_at >= changed
+            if days is None or not 0 < days <= PASSWORD_WARNING_DAYS or already:
+                continue
+            with transaction.atomic():
+                notices.password_expiring(staff, days)
+                AccountSecurity.objects.filter(pk=security.pk).update(password_reminder_sent_at=timezone.now())
+            sent += 1
+    return sent

@@ -30,6 +30,7 @@ class AccountSecurity(models.Model):
     # Part of every reset/activation link: bumped by each new link and by each
     # password change, so that only the latest link works, and only once.
     link_serial = models.PositiveIntegerField(default=0)
+    password_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("sécurité du compte")

@@ -37,3 +37,7 @@ def password_changed(staff) -> None:
 
 def verify_recovery_email(staff, address: str, link: str) -> None:
     _queue(address, _("Vérifiez votre adresse de secours"), "verify_recovery_email", staff=staff, link=link)
+
+
+def password_expiring(staff, days: int) -> None:
+    _queue(staff.email, _("Votre mot de passe expire bientôt"), "password_expiring", staff=staff, days=days)

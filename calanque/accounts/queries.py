@@ -71,3 +71,20 @@ def activation_csv(academy) -> str:
                          place.department.code if place else "", place.uai if place else "",
                          place.name if place else ""])
     return "\ufeff" + out.getvalue()  # BOM: Excel opens UTF-8 correctly
+
+
+def staff_supported_by(agent: Staff):
+    """The accounts an agent may help (send an activation link…): the whole
+    académie for the Rectorat and administrators, the département for a
+    DSDEN, the établissement for an établissement's team. None otherwise."""
+    people = Staff.objects.filter(academy=agent.academy, is_active=True)
+    if agent.is_superuser:
+        return people
+    scope = None
+    for team in agent.support_teams.select_related("department"):
+        if team.kind == "rectorat":
+            return people
+        condition = (Q(establishment__department=team.department) if team.kind == "dsden"
+                     else Q(establishment__support_team=team))
+        scope = condition if scope is None else scope | condition
+    return people.filter(scope) if scope is not None else None

@@ -5,13 +5,14 @@ token itself leaves the URL at once, so it never reaches a Referer header)."""
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from calanque.accounts import actions, recovery, tokens
+from calanque.accounts import actions, queries, recovery, tokens
 from calanque.accounts.flow import LINK, PREAUTH, STEP_URLS, link_state
 from calanque.accounts.forms import (
     ChangePasswordForm,
@@ -23,6 +24,7 @@ from calanque.accounts.forms import (
 )
 from calanque.accounts.views import _client
 from calanque.core import clock
+from calanque.directory.queries import search_staff
 
 
 def _base_url(request) -> str:
@@ -152,3 +154,28 @@ def change_password(request):
     return render(request, "accounts/change_password.html", {"form": form},
                   status=400 if request.method == "POST" else 200)
 
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agent_activation(request):
+    """Support agents send an activation link (first password) to the
+    recovery address of a person they support."""
+    people = queries.staff_supported_by(request.user)
+    if people is None:
+        raise Http404
+    if request.method == "POST":
+        staff = people.filter(pk=request.POST.get("staff", "0") if request.POST.get("staff", "").isdigit()
+                              else 0).first()
+        if staff is None:
+            raise Http404
+        if recovery.do_send_activation_link(request.user, staff, _client(request), base_url=_base_url(request)):
+            messages.success(request, _("Lien d'activation envoyé à l'adresse de secours de %(name)s.")
+                             % {"name": staff.get_full_name()})
+        else:
+            messages.error(request, _("%(name)s n'a pas d'adresse de secours : le lien ne peut pas être envoyé.")
+                           % {"name": staff.get_full_name()})
+        return redirect(reverse("accounts:agent_activation") + "?" + urlencode({"q": request.POST.get("q", "")}))
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
+    found = list(search_staff(request.user.academy, text).filter(pk__in=people)[:50]) if text else []
+    return render(request, "accounts/agent_activation.html", {"q": text, "found": found})

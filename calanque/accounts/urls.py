@@ -26,4 +26,5 @@ urlpatterns = [
     path("securite/nouveaux-codes/", views.regenerate_recovery_codes, name="regenerate_recovery_codes"),
     path("securite/nouvel-appareil/", views.replace_device, name="replace_device"),
     path("activations/", views.activation_dashboard, name="activation_dashboard"),
+    path("assistance/activation/", recovery_views.agent_activation, name="agent_activation"),
 ]

@@ -368,3 +368,30 @@ def test_the_demo_outbox_exists_only_in_demo_mode(lea, settings, deliver):
     page = text(Client().get("/demo/boite-d-envoi/"))
     assert "Boîte d'envoi de démonstration" in page
     assert 'href="http://testserver/compte/lien/' in page
+
+
+def test_the_worker_mails_one_reminder_before_the_password_expires(lea):
+    from calanque.mail.models import Message
+
+    Academy.objects.update(password_max_age_days=90)
+    AccountSecurity.objects.filter(staff=lea).update(password_changed_at=timezone.now() - timedelta(days=80))
+    call_command("worker", "--once")
+    call_command("worker", "--once")
+    reminders = Message.objects.filter(mailbox__staff=lea, content__subject__startswith="Votre mot de passe expire")
+    assert reminders.count() == 1
+    assert "10 jours" in reminders.get().content.preview
+
+
+def test_support_agents_send_activation_links_only_to_people_they_support(signed_in, deliver):
+    newcomer = Staff.objects.filter(password__startswith="!", establishment__department__code="13").first()
+    outsider = Staff.objects.filter(password__startswith="!").exclude(establishment__department__code="13").first()
+    Staff.objects.filter(pk__in=[newcomer.pk, outsider.pk]).update(recovery_email="n@example.net")
+    agent = signed_in("dsden13_agent")
+    page = text(agent.get("/compte/assistance/activation/", {"q": newcomer.last_name}))
+    assert newcomer.identifier in page
+    response = agent.post("/compte/assistance/activation/", {"staff": newcomer.pk, "q": newcomer.last_name}, follow=True)
+    assert "Lien d'activation envoyé" in text(response)
+    assert agent.post("/compte/assistance/activation/", {"staff": outsider.pk}).status_code == 404
+    assert [m.to for m in deliver()] == [["n@example.net"]]
+    assert AuditEvent.objects.get(kind="activation_sent").detail == "par julien.morel"
+    assert signed_in("teacher_13").get("/compte/assistance/activation/").status_code == 404

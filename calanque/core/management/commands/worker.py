@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from calanque.accounts import recovery
+from calanque.accounts.actions import send_password_reminders
 from calanque.mail import outbound
 from calanque.mail.actions import purge_old_messages
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             if time.monotonic() - last_housekeeping > options["housekeeping"] or options["once"]:
                 call_command("clearsessions")
                 purge_old_messages()
+                send_password_reminders()
                 last_housekeeping = time.monotonic()
             if options["once"]:
                 break
