@@ -4,6 +4,7 @@ folder is shown without counting rows and ``calanque mail check`` finds
 nothing to correct.
 """
 
+import re
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -170,23 +171,18 @@ def check_counters(fix: bool = False) -> list[str]:
     return problems
 
 
-def do_send(staff, *, to: list[str], cc: list[str], bcc: list[str], subject: str, body: str,
-            attachments: list[tuple[str, str, bytes]] = (), reply_to: Message | None = None,
-            forward_of: Message | None = None) -> Message:
-    """Send a message written by ``staff``: local recipients get it at once,
-    the others through the outbound queue; a copy goes to Envoyés; the
-    message answered or forwarded is marked so. Bcc never appears in the
-    headers. Returns the copy in Envoyés."""
+def _compose(staff, *, to, cc, bcc, subject, body, attachments, original, keep_bcc=False) -> bytes:
     message = EmailMessage()
     message["From"] = formataddr((staff.get_full_name(), staff.email))
     if to:
         message["To"] = ", ".join(to)
     if cc:
         message["Cc"] = ", ".join(cc)
+    if bcc and keep_bcc:  # only in a draft, never in what is sent
+        message["Bcc"] = ", ".join(bcc)
     message["Subject"] = subject
     message["Date"] = format_datetime(timezone.localtime())
     message["Message-ID"] = make_msgid(domain=staff.academy.domain)
-    original = reply_to or forward_of
     if original is not None and original.content.message_id:
         message["In-Reply-To"] = original.content.message_id
         message["References"] = original.content.message_id
@@ -195,7 +191,32 @@ def do_send(staff, *, to: list[str], cc: list[str], bcc: list[str], subject: str
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
                                filename=filename)
-    raw = message.as_bytes(policy=policy.SMTP)
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def do_save_draft(staff, *, to, cc, bcc, subject, body, attachments=(), replaces: Message | None = None) -> Message:
+    """Save (or replace) a draft in Brouillons; it survives anything once
+    this returns."""
+    raw = _compose(staff, to=to, cc=cc, bcc=bcc, subject=subject, body=body, attachments=attachments,
+                   original=None, keep_bcc=True)
+    mailbox = mailbox_for(staff)
+    with transaction.atomic():
+        draft = store_copy(mailbox, Folder.objects.get(mailbox=mailbox, special=Folder.Special.DRAFTS),
+                           content_for(raw), seen=True, draft=True)
+        if replaces is not None and replaces.mailbox_id == mailbox.pk and replaces.draft:
+            do_expunge(mailbox, [replaces.pk])
+    return draft
+
+
+def do_send(staff, *, to: list[str], cc: list[str], bcc: list[str], subject: str, body: str,
+            attachments: list[tuple[str, str, bytes]] = (), reply_to: Message | None = None,
+            forward_of: Message | None = None, draft: Message | None = None) -> Message:
+    """Send a message written by ``staff``: local recipients get it at once,
+    the others through the outbound queue; a copy goes to Envoyés; the
+    message answered or forwarded is marked so. Bcc never appears in the
+    headers. Returns the copy in Envoyés."""
+    raw = _compose(staff, to=to, cc=cc, bcc=bcc, subject=subject, body=body, attachments=attachments,
+                   original=reply_to or forward_of)
     mailbox = mailbox_for(staff)
     with transaction.atomic():
         sending.send_message(raw, staff.email, to + cc + bcc, sender=staff)
@@ -205,11 +226,14 @@ def do_send(staff, *, to: list[str], cc: list[str], bcc: list[str], subject: str
             do_set_flags(mailbox, [reply_to.pk], answered=True)
         if forward_of is not None:
             do_set_flags(mailbox, [forward_of.pk], forwarded=True)
+        if draft is not None and draft.mailbox_id == mailbox.pk and draft.draft:
+            do_expunge(mailbox, [draft.pk])
     return sent
 
 
 def do_update_rules(mailbox: Mailbox, *, forward_to: str, forward_keep_copy: bool, vacation_enabled: bool,
-                    vacation_start, vacation_end, vacation_subject: str, vacation_text: str) -> None:
+                    vacation_start, vacation_end, vacation_subject: str, vacation_text: str,
+                    signature: str = "") -> None:
     """Forwarding and absence reply of ``mailbox`` (validated by the caller).
     A new absence period answers every sender again."""
     with transaction.atomic():
@@ -218,7 +242,56 @@ def do_update_rules(mailbox: Mailbox, *, forward_to: str, forward_keep_copy: boo
         for name, value in {"forward_to": forward_to, "forward_keep_copy": forward_keep_copy or not forward_to,
                             "vacation_enabled": vacation_enabled, "vacation_start": vacation_start,
                             "vacation_end": vacation_end, "vacation_subject": vacation_subject,
-                            "vacation_text": vacation_text}.items():
+                            "vacation_text": vacation_text, "signature": signature}.items():
             setattr(mailbox, name, value)
         mailbox.save(update_fields=["forward_to", "forward_keep_copy", "vacation_enabled", "vacation_start",
-                                    "vacation_end", "vacation_subject", "vacation_text"])
+                                    "vacation_end", "vacation_subject", "vacation_text", "signature"])
+
+
+FOLDER_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,100}$")
+
+
+def _check_folder_name(mailbox: Mailbox, name: str, parent: Folder | None, exclude: Folder | None = None) -> str:
+    name = " ".join(name.split())
+    if not FOLDER_NAME.match(name):
+        raise MailError("Le nom d'un dossier doit faire 1 à 100 caractères, sans « / » ni « \\ ».")
+    siblings = Folder.objects.filter(mailbox=mailbox, parent=parent, name__iexact=name)
+    if exclude is not None:
+        siblings = siblings.exclude(pk=exclude.pk)
+    if siblings.exists():
+        raise MailError(f"Un dossier « {name} » existe déjà ici.")
+    return name
+
+
+def do_create_folder(mailbox: Mailbox, name: str, parent: Folder | None = None) -> Folder:
+    if parent is not None and parent.mailbox_id != mailbox.pk:
+        raise MailError("dossier d'une autre boîte")
+    with transaction.atomic():
+        return Folder.objects.create(mailbox=mailbox, parent=parent, name=_check_folder_name(mailbox, name, parent))
+
+
+def do_rename_folder(mailbox: Mailbox, folder: Folder, name: str) -> Folder:
+    if folder.special:
+        raise MailError("Les dossiers de base ne peuvent pas être renommés.")
+    with transaction.atomic():
+        folder.name = _check_folder_name(mailbox, name, folder.parent, exclude=folder)
+        folder.save(update_fields=["name"])
+    return folder
+
+
+def do_delete_folder(mailbox: Mailbox, folder: Folder) -> int:
+    """Delete a custom folder and its sub-folders; their messages go to
+    Corbeille. Returns how many messages were moved."""
+    if folder.special or folder.mailbox_id != mailbox.pk:
+        raise MailError("Les dossiers de base ne peuvent pas être supprimés.")
+    with transaction.atomic():
+        ids, stack = [], [folder]
+        while stack:
+            current = stack.pop()
+            ids.append(current.pk)
+            stack.extend(current.children.all())
+        messages = list(Message.objects.filter(folder_id__in=ids).values_list("pk", flat=True))
+        trash = Folder.objects.get(mailbox=mailbox, special=Folder.Special.TRASH)
+        moved = do_move_messages(mailbox, messages, trash) if messages else 0
+        Folder.objects.filter(pk__in=ids).delete()
+    return moved

@@ -30,6 +30,7 @@ class Mailbox(models.Model):
     vacation_end = models.DateField(_("fin de l'absence"), null=True, blank=True)
     vacation_subject = models.CharField(_("objet de la réponse"), max_length=200, blank=True)
     vacation_text = models.TextField(_("texte de la réponse"), blank=True)
+    signature = models.TextField(_("signature"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("boîte aux lettres")

@@ -40,6 +40,7 @@ class Parsed:
     to: list[tuple[str, str]] = field(default_factory=list)
     cc: list[tuple[str, str]] = field(default_factory=list)
     reply_to: list[tuple[str, str]] = field(default_factory=list)
+    bcc: list[tuple[str, str]] = field(default_factory=list)
     date: datetime | None = None
     message_id: str = ""
     in_reply_to: str = ""
@@ -208,7 +209,7 @@ def _clean_all(parsed: Parsed) -> Parsed:
     for name in ("subject", "from_name", "from_address", "message_id", "in_reply_to", "text", "html",
                  "auto_submitted", "precedence", "list_id"):
         setattr(parsed, name, clean(getattr(parsed, name)))
-    for name in ("to", "cc", "reply_to"):
+    for name in ("to", "cc", "reply_to", "bcc"):
         setattr(parsed, name, [(clean(n), clean(a)) for n, a in getattr(parsed, name)])
     parsed.references = [clean(r) for r in parsed.references]
     parsed.calendars = [clean(c) for c in parsed.calendars]
@@ -240,6 +241,7 @@ def _parse(raw: bytes) -> Parsed:
     parsed.to = _addresses(message, "To")
     parsed.cc = _addresses(message, "Cc")
     parsed.reply_to = _addresses(message, "Reply-To")
+    parsed.bcc = _addresses(message, "Bcc")
     parsed.date = _date(message)
     parsed.message_id = (_ids(_header(message, "Message-ID")) or [""])[0][:500]
     parsed.in_reply_to = (_ids(_header(message, "In-Reply-To")) or [""])[0][:500]

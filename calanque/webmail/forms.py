@@ -43,7 +43,8 @@ def addresses(value: str, label: str) -> list[str]:
 class ComposeForm(DsfrFormMixin, forms.Form):
     to = forms.CharField(label=_("À"), max_length=20000, required=False,
                          widget=forms.TextInput(attrs={"autocomplete": "off", "list": "annuaire-adresses"}))
-    cc = forms.CharField(label=_("Copie"), max_length=20000, required=False)
+    cc = forms.CharField(label=_("Copie"), max_length=20000, required=False,
+                         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "annuaire-adresses"}))
     bcc = forms.CharField(label=_("Copie cachée"), max_length=20000, required=False)
     subject = forms.CharField(label=_("Objet"), max_length=200, required=False)
     body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 14}))
@@ -81,6 +82,9 @@ class SettingsForm(DsfrFormMixin, forms.Form):
     vacation_subject = forms.CharField(label=_("Objet de la réponse"), required=False, max_length=200)
     vacation_text = forms.CharField(label=_("Texte de la réponse"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 5}))
+    signature = forms.CharField(label=_("Signature"), required=False, max_length=2000,
+                                help_text=_("Ajoutée à la fin de vos nouveaux messages."),
+                                widget=forms.Textarea(attrs={"rows": 4}))
 
     def clean_forward_to(self):
         return ", ".join(addresses(self.cleaned_data["forward_to"], "forward_to"))
@@ -92,3 +96,7 @@ class SettingsForm(DsfrFormMixin, forms.Form):
         if data.get("vacation_enabled") and not data.get("vacation_text"):
             self.add_error("vacation_text", _("Écrivez le texte de la réponse."))
         return data
+
+
+class FolderForm(DsfrFormMixin, forms.Form):
+    name = forms.CharField(label=_("Nom du dossier"), max_length=100)

@@ -20,5 +20,9 @@ urlpatterns = [
     path("deplacer/", views.move, name="move"),
     path("archiver/", views.archive, name="archive"),
     path("ecrire/", views.compose, name="compose"),
+    path("brouillon/", views.save_draft, name="save_draft"),
+    path("dossiers/creer/", views.create_folder, name="create_folder"),
+    path("dossier/<int:folder_id>/renommer/", views.rename_folder, name="rename_folder"),
+    path("dossier/<int:folder_id>/supprimer/", views.delete_folder, name="delete_folder"),
     path("reglages/", views.settings_view, name="settings"),
 ]

@@ -20,7 +20,7 @@ from calanque.webmail.access import (
     get_message_for_user,
     get_message_ids_for_user,
 )
-from calanque.webmail.forms import ComposeForm, SettingsForm
+from calanque.webmail.forms import ComposeForm, FolderForm, SettingsForm
 
 PART = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,20}$")
 BODY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: {self}; font-src data:; frame-ancestors 'self'"
@@ -205,16 +205,45 @@ def compose(request):
         else:
             forward_of = original
             initial = {"subject": f"Tr: {subject}", "body": _quoted(shown)}
+    draft = None
+    if request.GET.get("brouillon", "").isdigit():
+        draft = get_message_for_user(request.user, request.GET["brouillon"])
+        parsed = reading.read(draft).parsed
+        initial = {"to": ", ".join(a for _n, a in parsed.to), "cc": ", ".join(a for _n, a in parsed.cc),
+                   "bcc": ", ".join(a for _n, a in parsed.bcc), "subject": parsed.subject, "body": parsed.text}
+    elif mailbox.signature and "body" not in initial:
+        initial["body"] = "\n\n-- \n" + mailbox.signature
+    elif mailbox.signature:
+        initial["body"] = "\n\n-- \n" + mailbox.signature + initial["body"]
     form = ComposeForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         files = [(f.name[:200], f.content_type or "application/octet-stream", f.read()) for f in data["attachments"]]
         actions.do_send(request.user, to=data["to"], cc=data["cc"], bcc=data["bcc"], subject=data["subject"],
-                        body=data["body"], attachments=files, reply_to=reply_to, forward_of=forward_of)
+                        body=data["body"], attachments=files, reply_to=reply_to, forward_of=forward_of, draft=draft)
         messages.success(request, _("Message envoyé."))
         return redirect("webmail:home")
-    return render(request, "webmail/compose.html", _context(request, mailbox, form=form, current=None),
+    return render(request, "webmail/compose.html", _context(request, mailbox, form=form, current=None, draft=draft),
                   status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def save_draft(request):
+    """« Enregistrer le brouillon »: kept as typed, even with recipients not
+    yet valid (they are checked when sending)."""
+    data = request.POST
+    replaces = None
+    if data.get("brouillon", "").isdigit():
+        replaces = get_message_for_user(request.user, data["brouillon"])
+    split = lambda value: [a.strip() for a in value.replace(";", ",").split(",") if a.strip()][:500]  # noqa: E731
+    files = [(f.name[:200], f.content_type or "application/octet-stream", f.read())
+             for f in request.FILES.getlist("attachments")][:20]
+    draft = actions.do_save_draft(request.user, to=split(data.get("to", "")), cc=split(data.get("cc", "")),
+                                  bcc=split(data.get("bcc", "")), subject=data.get("subject", "")[:200],
+                                  body=data.get("body", "")[:500_000], attachments=files, replaces=replaces)
+    messages.success(request, _("Brouillon enregistré."))
+    return redirect(reverse("webmail:compose") + f"?brouillon={draft.pk}")
 
 
 @login_required
@@ -223,10 +252,60 @@ def settings_view(request):
     mailbox = get_mailbox_for_user(request.user)
     form = SettingsForm(request.POST or None, initial={
         f: getattr(mailbox, f) for f in ("forward_to", "forward_keep_copy", "vacation_enabled", "vacation_start",
-                                         "vacation_end", "vacation_subject", "vacation_text")})
+                                         "vacation_end", "vacation_subject", "vacation_text", "signature")})
     if request.method == "POST" and form.is_valid():
         actions.do_update_rules(mailbox, **form.cleaned_data)
         messages.success(request, _("Réglages enregistrés."))
         return redirect("webmail:settings")
     return render(request, "webmail/settings.html", _context(request, mailbox, form=form, current=None),
                   status=400 if request.method == "POST" else 200)
+
+
+def _folder_error(request, error, folder_id=None):
+    messages.error(request, str(error))
+    return redirect("webmail:folder", folder_id) if folder_id else redirect("webmail:home")
+
+
+@login_required
+@require_POST
+def create_folder(request):
+    mailbox = get_mailbox_for_user(request.user)
+    form = FolderForm(request.POST)
+    parent = get_folder_for_user(request.user, request.POST["parent"]) if request.POST.get("parent") else None
+    if not form.is_valid():
+        return _folder_error(request, _("Indiquez le nom du dossier."))
+    try:
+        created = actions.do_create_folder(mailbox, form.cleaned_data["name"], parent)
+    except actions.MailError as error:
+        return _folder_error(request, error)
+    messages.success(request, _("Dossier « %(name)s » créé.") % {"name": created.name})
+    return redirect("webmail:folder", created.pk)
+
+
+@login_required
+@require_POST
+def rename_folder(request, folder_id):
+    current = get_folder_for_user(request.user, folder_id)
+    form = FolderForm(request.POST)
+    if not form.is_valid():
+        return _folder_error(request, _("Indiquez le nom du dossier."), current.pk)
+    try:
+        actions.do_rename_folder(current.mailbox, current, form.cleaned_data["name"])
+    except actions.MailError as error:
+        return _folder_error(request, error, current.pk)
+    messages.success(request, _("Dossier renommé."))
+    return redirect("webmail:folder", current.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_folder(request, folder_id):
+    current = get_folder_for_user(request.user, folder_id)
+    if current.special:
+        raise Http404
+    if request.method == "POST":
+        moved = actions.do_delete_folder(current.mailbox, current)
+        messages.success(request, _("Dossier supprimé ; %(n)d message(s) placé(s) dans la Corbeille.") % {"n": moved})
+        return redirect("webmail:home")
+    return render(request, "webmail/delete_folder.html", _context(
+        request, current.mailbox, current=current, has_children=current.children.exists()))

@@ -213,3 +213,7 @@ def test_the_messagerie_fits_a_360_px_phone(demo, phone):
     phone.goto(demo.url + "/messagerie/ecrire/")
     assert phone.get_by_label("À").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    phone.get_by_label("À").press_sequentially("garn")
+    option = phone.locator("#annuaire-adresses option[value='lea.garnier@ac-aix-marseille.fr']")
+    option.wait_for(state="attached", timeout=10_000)
+    assert "Garnier" in option.get_attribute("label")

@@ -174,3 +174,51 @@ def test_a_page_of_a_big_folder_shows_fifty_messages_and_pages(lea_client, perso
     assert len(re.findall(r'name="ids" value="\d+"', page)) == 50
     second = text(lea_client.get(f"/messagerie/dossier/{inbox('lea.garnier').pk}/?page=2"))
     assert len(re.findall(r'name="ids" value="\d+"', second)) == 11
+
+
+def test_custom_folders_are_created_renamed_and_deleted_into_the_trash(lea_client):
+    response = lea_client.post("/messagerie/dossiers/creer/", {"name": "Conseils de classe"}, follow=True)
+    created = Folder.objects.get(mailbox__staff__identifier="lea.garnier", name="Conseils de classe")
+    assert "Dossier « Conseils de classe » créé." in text(response)
+    for bad, error in (("a/b", "sans « / »"), ("conseils DE classe", "existe déjà")):
+        page = text(lea_client.post("/messagerie/dossiers/creer/", {"name": bad}, follow=True))
+        assert error in page
+    child = lea_client.post("/messagerie/dossiers/creer/", {"name": "3e B", "parent": created.pk})
+    assert child.status_code == 302
+    message = Message.objects.get(mailbox__staff__identifier="lea.garnier")
+    lea_client.post("/messagerie/deplacer/", {"ids": [message.pk], "dossier": Folder.objects.get(name="3e B").pk})
+    lea_client.post(f"/messagerie/dossier/{created.pk}/renommer/", {"name": "Conseils"})
+    assert Folder.objects.get(pk=created.pk).name == "Conseils"
+    confirm = text(lea_client.get(f"/messagerie/dossier/{created.pk}/supprimer/"))
+    assert "Ses sous-dossiers seront supprimés aussi" in confirm
+    lea_client.post(f"/messagerie/dossier/{created.pk}/supprimer/")
+    assert not Folder.objects.filter(name__in=["Conseils", "3e B"]).exists()
+    assert Message.objects.get(pk=message.pk).folder.special == "trash"
+    inbox_id = inbox("lea.garnier").pk
+    assert lea_client.get(f"/messagerie/dossier/{inbox_id}/supprimer/").status_code == 404
+
+
+def test_a_draft_is_saved_reopened_and_sent_once(lea_client):
+    response = lea_client.post("/messagerie/brouillon/", {"to": "hugo.bernard@ac-aix-marseille.fr",
+                                                          "bcc": "nadia.rousseau@ac-aix-marseille.fr",
+                                                          "subject": "Projet", "body": "Premier jet"})
+    draft = Message.objects.get(folder__special="drafts", mailbox__staff__identifier="lea.garnier")
+    assert response["Location"] == f"/messagerie/ecrire/?brouillon={draft.pk}"
+    page = text(lea_client.get(response["Location"]))
+    assert 'value="Projet"' in page and "Premier jet" in page and 'value="nadia.rousseau@ac-aix-marseille.fr"' in page
+    lea_client.post(response["Location"], {"to": "hugo.bernard@ac-aix-marseille.fr", "subject": "Projet",
+                                           "body": "Version finale", "brouillon": draft.pk})
+    assert not Message.objects.filter(folder__special="drafts", mailbox__staff__identifier="lea.garnier").exists()
+    assert Message.objects.filter(mailbox__staff__identifier="hugo.bernard", content__subject="Projet").count() == 1
+
+
+def test_the_signature_is_added_to_new_messages(lea_client):
+    lea_client.post("/messagerie/reglages/", {"signature": "Léa Garnier\nÉcole des Oliviers"})
+    page = text(lea_client.get("/messagerie/ecrire/"))
+    assert "-- \nLéa Garnier\nÉcole des Oliviers" in page
+
+
+def test_the_directory_suggests_addresses_while_typing(lea_client):
+    results = lea_client.get("/annuaire/suggestions/", {"q": "bernard"}).json()["results"]
+    assert any(r["email"] == "hugo.bernard@ac-aix-marseille.fr" for r in results)
+    assert lea_client.get("/annuaire/suggestions/", {"q": "b"}).json() == {"results": []}

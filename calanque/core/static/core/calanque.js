@@ -29,3 +29,41 @@ document.addEventListener("click", (event) => {
     out.className = "fr-hint-text calanque-strength calanque-strength--" + Math.min(score, 4);
   });
 })();
+
+// Address autocomplete from the annuaire: fills the <datalist> of the
+// compose fields while typing the last address of the list.
+(() => {
+  const list = document.getElementById("annuaire-adresses");
+  if (!list) return;
+  let timer = null;
+  document.querySelectorAll("input[list='annuaire-adresses']").forEach((input) => {
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const parts = input.value.split(",");
+        const last = parts.pop().trim();
+        if (last.length < 2) return;
+        const response = await fetch("/annuaire/suggestions/?q=" + encodeURIComponent(last),
+                                     { credentials: "same-origin" });
+        if (!response.ok) return;
+        const { results } = await response.json();
+        const prefix = parts.length ? parts.join(",") + ", " : "";
+        list.replaceChildren(...results.map((r) => {
+          const option = document.createElement("option");
+          option.value = prefix + r.email;
+          option.label = r.label;
+          return option;
+        }));
+      }, 200);
+    });
+  });
+})();
+
+// One click sends once: a double-click on « Envoyer » must not send twice.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.hasAttribute("data-calanque-once")) {
+    if (button.dataset.sent) { event.preventDefault(); return; }
+    button.dataset.sent = "1";
+  }
+});
