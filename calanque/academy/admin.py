@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from calanque.academy.models import Academy, Department, Establishment, Staff, SupportTeam
 from calanque.accounts.actions import Client
-from calanque.accounts.recovery import do_send_activation_link
+from calanque.accounts.recovery import do_send_activation_link, do_set_password
 from calanque.core.clients import client_ip, user_agent
 
 
@@ -34,8 +35,21 @@ class EstablishmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["support_team"]
 
 
+class StaffPasswordForm(AdminPasswordChangeForm):
+    """An administrator setting a password goes through the same action as
+    everybody: other sessions end, links die, the audit log says who."""
+
+    def save(self, commit=True):
+        password = self.cleaned_data["password1"] if self.cleaned_data.get("usable_password", True) else None
+        if password is None:
+            return super().save(commit)
+        do_set_password(self.user, password, Client(None, "administration"))
+        return self.user
+
+
 @admin.register(Staff)
 class StaffAdmin(UserAdmin):
+    change_password_form = StaffPasswordForm
     actions = ["send_activation_link"]
 
     @admin.action(description=_("Envoyer un lien d'activation à l'adresse de secours"))

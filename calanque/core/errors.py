@@ -26,3 +26,9 @@ def server_error(request):
         request, 500, _("Erreur inattendue"),
         _("Une erreur est survenue de notre côté. Réessayez dans quelques instants ; si elle persiste, contactez l'assistance."),
     )
+
+
+def csrf_failure(request, reason=""):
+    return _page(request, 403, _("Formulaire expiré"),
+                 _("La page est restée ouverte trop longtemps ou les cookies sont bloqués. Rechargez la page et "
+                   "recommencez."))

@@ -137,3 +137,23 @@ def test_the_admin_can_add_a_staff_member(signed_in):
 
 def test_a_nul_byte_in_a_directory_search_is_harmless(signed_in):
     assert signed_in("teacher_13").get("/annuaire/", {"q": "ga\x00rnier"}).status_code == 200
+
+
+def test_a_password_set_in_the_admin_ends_the_sessions_and_is_logged(signed_in, persona, password):
+    admin = signed_in("admin")
+    lea_session = signed_in("teacher_13")
+    lea = persona("teacher_13")
+    new = "Un mot de passe choisi par le support 2026"
+    response = admin.post(f"/admin/academy/staff/{lea.pk}/password/", {"password1": new, "password2": new})
+    assert response.status_code == 302
+    assert "Bonjour" not in text(lea_session.get("/"))
+    from calanque.accounts.models import AuditEvent
+
+    assert AuditEvent.objects.filter(staff=lea, kind="password_changed").exists()
+
+
+def test_a_stale_form_gets_a_french_page_not_a_django_one():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/compte/connexion/", {"login": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "Formulaire expiré" in text(response)
