@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "calanque.directory",
     "calanque.mail",
     "calanque.webmail",
+    "calanque.assistance",
     "calanque.smtp",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("compte/", include("calanque.accounts.urls")),
     path("messagerie/", include("calanque.webmail.urls")),
     path("annuaire/", include("calanque.directory.urls")),
+    path("assistance/", include("calanque.assistance.urls")),
     path("langue/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -8,6 +8,7 @@ def _navigation(request):
     if request.user.is_authenticated:
         items.append((reverse("webmail:home"), _("Messagerie"), _("Lire et envoyer votre courrier professionnel.")))
         items.append((reverse("directory:search"), _("Annuaire"), _("Retrouver un collègue, son établissement et son adresse.")))
+        items.append((reverse("assistance:home"), _("Assistance"), _("Demander de l'aide et suivre vos demandes.")))
     return [
         {"url": url, "label": label, "description": description,
          "current": request.path == url if url == "/" else request.path.startswith(url)}

@@ -9,6 +9,7 @@ from django.db import close_old_connections
 
 from calanque.accounts import recovery
 from calanque.accounts.actions import send_password_reminders
+from calanque.assistance.actions import close_resolved
 from calanque.mail import outbound
 from calanque.mail.actions import purge_old_messages
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 call_command("clearsessions")
                 purge_old_messages()
                 send_password_reminders()
+                close_resolved()
                 last_housekeeping = time.monotonic()
             if options["once"]:
                 break

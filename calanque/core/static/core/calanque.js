@@ -67,3 +67,11 @@ document.addEventListener("submit", (event) => {
     button.dataset.sent = "1";
   }
 });
+
+// Technical context of an assistance request (only sent if the box stays checked).
+(() => {
+  const screen = document.getElementById("id_screen");
+  const origin = document.getElementById("id_origin");
+  if (screen) screen.value = `${window.screen.width}×${window.screen.height}`;
+  if (origin) origin.value = document.referrer.slice(0, 300);
+})();

@@ -1,0 +1,204 @@
+"""Writes of the assistance domain. Every change of a request is recorded in
+its history (TicketEvent); notifications go through mail.sending in the same
+transaction."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from calanque.academy.identifiers import numen_fingerprint
+from calanque.academy.models import Academy, Staff, SupportTeam
+from calanque.accounts import actions as account_actions
+from calanque.accounts import recovery
+from calanque.accounts.actions import Client, normalise_login
+from calanque.assistance import routing
+from calanque.assistance.files import CheckedFile
+from calanque.assistance.models import Status, Ticket, TicketEvent, TicketFile, TicketMessage
+from calanque.mail import blobs
+from calanque.mail.sending import notify
+
+CLOSE_AFTER_DAYS = 7
+
+
+class TicketError(Exception):
+    pass
+
+
+def _event(ticket: Ticket, actor: Staff | None, text: str) -> None:
+    TicketEvent.objects.create(ticket=ticket, actor=actor, text=text[:300])
+
+
+def _add_message(ticket, author, body, files: list[CheckedFile], internal=False) -> TicketMessage:
+    message = TicketMessage.objects.create(ticket=ticket, author=author, body=body, internal=internal)
+    for f in files:
+        TicketFile.objects.create(message=message, filename=f.filename, content_type=f.content_type,
+                                  size=len(f.data), sha256=blobs.store().put(f.data))
+    return message
+
+
+def _link(base_url: str, ticket: Ticket, agent: bool = False) -> str:
+    name = "assistance:agent_ticket" if agent else "assistance:ticket"
+    return base_url.rstrip("/") + reverse(name, args=[ticket.pk])
+
+
+def do_file_ticket(requester: Staff, *, category: str, urgency: str, subject: str, body: str,
+                   files: list[CheckedFile], context: dict, base_url: str) -> Ticket:
+    """File a request for a signed-in person, routed by their profile."""
+    way = routing.route(requester.academy, requester, category)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(academy=requester.academy, requester=requester, team=way.team,
+                                       routing_reason=way.reason, category=category, urgency=urgency,
+                                       subject=subject, technical_context=context)
+        _add_message(ticket, requester, body, files)
+        _event(ticket, requester, f"Demande créée, orientée vers {way.team.name}")
+        _notify_team(ticket, base_url)
+    return ticket
+
+
+def do_file_anonymous_ticket(academy: Academy, *, identifier: str, numen: str, contact_email: str, category: str,
+                             subject: str, body: str, base_url: str) -> Ticket:
+    """A request from someone who cannot sign in. The account is looked up
+    and the NUMEN compared for the agent only: the person gets the same
+    answer whatever they typed."""
+    email = normalise_login(identifier, academy)
+    staff = Staff.objects.filter(email=email).select_related("establishment__department", "academy").first()
+    matches = None
+    if staff is not None and staff.numen_hash and numen:
+        matches = numen_fingerprint(numen, settings.CALANQUE_NUMEN_KEY) == staff.numen_hash
+    way = routing.route(academy, staff, category)
+    with transaction.atomic():
+        ticket = Ticket.objects.create(academy=academy, requester=None, claimed_identifier=email[:254],
+                                       contact_email=contact_email, identity_to_check=True, numen_matches=matches,
+                                       team=way.team, routing_reason=way.reason, category=category,
+                                       subject=subject)
+        _add_message(ticket, None, body, [])
+        _event(ticket, None, f"Demande sans connexion pour {email} ({'compte trouvé' if staff else 'compte inconnu'})"
+                             f", orientée vers {way.team.name}")
+        _notify_team(ticket, base_url)
+        notify(contact_email, f"Votre demande {ticket.reference} est enregistrée",
+               f"Bonjour,\n\nVotre demande « {subject} » est enregistrée sous la référence {ticket.reference}.\n"
+               "Un agent vérifiera votre identité puis vous répondra à cette adresse.\n"
+               "Nous ne vous demanderons jamais votre mot de passe ni votre code.\n", academy=academy)
+    return ticket
+
+
+def _notify_team(ticket: Ticket, base_url: str) -> None:
+    if ticket.team.email:
+        notify(ticket.team.email, f"Nouvelle demande {ticket.reference} : {ticket.subject}",
+               f"Nouvelle demande pour {ticket.team.name} ({ticket.get_category_display()}, "
+               f"urgence : {ticket.get_urgency_display()}).\n\n{_link(base_url, ticket, agent=True)}\n",
+               academy=ticket.academy)
+
+
+def do_requester_reply(requester: Staff, ticket: Ticket, body: str, files: list[CheckedFile]) -> None:
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _add_message(ticket, requester, body, files)
+        if ticket.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
+            _event(ticket, requester, "Réponse de l'usager : demande rouverte" if ticket.status != Status.WAITING
+                   else "Réponse de l'usager")
+            ticket.status = Status.OPEN
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["status", "updated_at"])
+
+
+def do_agent_reply(agent: Staff, ticket: Ticket, body: str, files: list[CheckedFile], *, internal: bool,
+                   base_url: str) -> None:
+    """A public reply (e-mailed to the requester, status « en attente de
+    l'usager ») or an internal note (seen by agents only)."""
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        _add_message(ticket, agent, body, files, internal=internal)
+        fields = ["updated_at"]
+        ticket.updated_at = timezone.now()
+        if not internal:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = timezone.now()
+                fields.append("first_response_at")
+            if ticket.status in (Status.NEW, Status.OPEN):
+                ticket.status = Status.WAITING
+                fields.append("status")
+            if ticket.assignee_id is None:
+                ticket.assignee = agent
+                fields.append("assignee")
+            to = ticket.requester.email if ticket.requester else ticket.contact_email
+            if to:
+                link = _link(base_url, ticket) if ticket.requester else ""
+                notify(to, f"Réponse à votre demande {ticket.reference}",
+                       f"Bonjour,\n\n{ticket.team.name} a répondu à votre demande « {ticket.subject} » :\n\n"
+                       f"{body}\n\n{('Pour répondre : ' + link) if link else ''}\n"
+                       "Nous ne vous demanderons jamais votre mot de passe ni votre code.\n",
+                       academy=ticket.academy)
+        ticket.save(update_fields=fields)
+
+
+def do_set_status(agent: Staff, ticket: Ticket, status: str) -> None:
+    if status not in Status.values:
+        raise TicketError("état inconnu")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.status == status:
+            return
+        _event(ticket, agent, f"État : {Status(ticket.status).label} → {Status(status).label}")
+        ticket.status = status
+        ticket.resolved_at = timezone.now() if status == Status.RESOLVED else ticket.resolved_at
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+
+
+def do_take(agent: Staff, ticket: Ticket) -> None:
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, updated_at=timezone.now(),
+                                                   status=Status.OPEN if ticket.status == Status.NEW else ticket.status)
+        _event(ticket, agent, f"Prise en charge par {agent.get_full_name()}")
+
+
+def do_reassign(agent: Staff, ticket: Ticket, team: SupportTeam, reason: str) -> None:
+    if team.academy_id != ticket.academy_id:
+        raise TicketError("équipe d'une autre académie")
+    with transaction.atomic():
+        _event(ticket, agent, f"Réorientée de {ticket.team.name} vers {team.name} : {reason}")
+        Ticket.objects.filter(pk=ticket.pk).update(team=team, assignee=None, updated_at=timezone.now())
+
+
+def do_verify_identity(agent: Staff, ticket: Ticket) -> None:
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(identity_to_check=False)
+        _event(ticket, agent, "Identité vérifiée")
+
+
+def _account(ticket: Ticket) -> Staff:
+    account = ticket.requester or Staff.objects.filter(email=ticket.claimed_identifier, is_active=True).first()
+    if account is None:
+        raise TicketError("Aucun compte ne correspond à cette demande.")
+    if ticket.identity_to_check:
+        raise TicketError("Vérifiez d'abord l'identité de la personne.")
+    return account
+
+
+def do_reset_otp_for(agent: Staff, ticket: Ticket, client: Client) -> None:
+    account = _account(ticket)
+    with transaction.atomic():
+        account_actions.do_reset_otp(agent, account, client)
+        _event(ticket, agent, f"Clé OTP de {account.identifier} réinitialisée")
+
+
+def do_send_link_for(agent: Staff, ticket: Ticket, client: Client, base_url: str) -> bool:
+    account = _account(ticket)
+    with transaction.atomic():
+        sent = recovery.do_send_activation_link(agent, account, client, base_url=base_url)
+        _event(ticket, agent, f"Lien d'activation envoyé à l'adresse de secours de {account.identifier}" if sent
+               else f"Pas d'adresse de secours pour {account.identifier} : aucun lien envoyé")
+    return sent
+
+
+def close_resolved(days: int = CLOSE_AFTER_DAYS) -> int:
+    """Close requests resolved more than ``days`` ago without an answer (worker)."""
+    limit = timezone.now() - timedelta(days=days)
+    tickets = list(Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=limit))
+    for ticket in tickets:
+        do_set_status(None, ticket, Status.CLOSED)
+    return len(tickets)

@@ -1,0 +1,63 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from calanque.assistance.files import MAX_FILES, FileRefused, check
+from calanque.assistance.models import Category, Status, Urgency
+from calanque.core.forms import DsfrFormMixin
+from calanque.webmail.forms import MultipleFileField
+
+
+class FilesMixin:
+    def clean_files(self):
+        files = self.cleaned_data.get("files") or []
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("%(n)d fichiers au plus.") % {"n": MAX_FILES})
+        checked = []
+        for upload in files:
+            try:
+                checked.append(check(upload.name, upload.read()))
+            except FileRefused as refused:
+                raise forms.ValidationError(str(refused)) from None
+        return checked
+
+
+class TicketForm(FilesMixin, DsfrFormMixin, forms.Form):
+    category = forms.ChoiceField(label=_("Catégorie"), choices=Category.choices)
+    subject = forms.CharField(label=_("Titre de la demande"), max_length=200,
+                              error_messages={"required": _("Donnez un titre à votre demande.")})
+    body = forms.CharField(label=_("Description"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8}),
+                           error_messages={"required": _("Décrivez votre problème.")})
+    urgency = forms.ChoiceField(label=_("Urgence"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    files = MultipleFileField(label=_("Captures d'écran ou fichiers"), required=False,
+                              help_text=_("Images, PDF ou textes ; 5 fichiers de 10 Mo au plus."))
+    share_context = forms.BooleanField(
+        label=_("Joindre les informations techniques utiles (navigateur, taille de l'écran, page d'origine, "
+                "espace utilisé, derniers échecs de connexion)"), required=False, initial=True)
+    screen = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    origin = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput)
+
+
+class AnonymousTicketForm(DsfrFormMixin, forms.Form):
+    identifier = forms.CharField(label=_("Identifiant"), max_length=254, help_text=_("prenom.nom"))
+    numen = forms.CharField(label=_("NUMEN"), max_length=20,
+                            help_text=_("Il permet à l'agent de vérifier votre identité ; il ne vous sera jamais "
+                                        "affiché ni renvoyé."),
+                            widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+    contact_email = forms.EmailField(label=_("Adresse où vous répondre"), max_length=254)
+    category = forms.ChoiceField(label=_("Catégorie"), choices=Category.choices, initial=Category.OTP)
+    subject = forms.CharField(label=_("Titre de la demande"), max_length=200)
+    body = forms.CharField(label=_("Description"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ReplyForm(FilesMixin, DsfrFormMixin, forms.Form):
+    body = forms.CharField(label=_("Votre message"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5}),
+                           error_messages={"required": _("Écrivez un message.")})
+    files = MultipleFileField(label=_("Fichiers"), required=False)
+
+
+class AgentReplyForm(ReplyForm):
+    internal = forms.BooleanField(label=_("Note interne (invisible pour l'usager)"), required=False)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from calanque.assistance import views
+
+app_name = "assistance"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("nouvelle/", views.new_ticket, name="new"),
+    path("sans-connexion/", views.anonymous_ticket, name="anonymous"),
+    path("demande/<int:ticket_id>/", views.ticket, name="ticket"),
+    path("demande/<int:ticket_id>/repondre/", views.reply, name="reply"),
+    path("fichier/<int:file_id>/", views.download, name="download"),
+    path("equipe/", views.queue, name="queue"),
+    path("equipe/demande/<int:ticket_id>/", views.agent_ticket, name="agent_ticket"),
+    path("equipe/demande/<int:ticket_id>/repondre/", views.agent_reply, name="agent_reply"),
+    path("equipe/demande/<int:ticket_id>/etat/", views.agent_status, name="agent_status"),
+    path("equipe/demande/<int:ticket_id>/prendre/", views.agent_take, name="agent_take"),
+    path("equipe/demande/<int:ticket_id>/reorienter/", views.agent_reassign, name="agent_reassign"),
+    path("equipe/demande/<int:ticket_id>/identite-verifiee/", views.agent_verify, name="agent_verify"),
+    path("equipe/demande/<int:ticket_id>/reinitialiser-otp/", views.agent_reset_otp, name="agent_reset_otp"),
+    path("equipe/demande/<int:ticket_id>/lien-activation/", views.agent_send_link, name="agent_send_link"),
+]
