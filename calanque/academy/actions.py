@@ -380,7 +380,7 @@ def do_setup_academy(description: dict, *, domain: str | None = None) -> Academy
         SupportTeam.objects.get_or_create(
             academy=academy, kind=SupportTeam.Kind.RECTORAT,
             defaults={"name": f"Rectorat – {description['name'].removeprefix('Académie ')}",
-                      "email": f"assistance@{academy.domain}"},
+                      "email": f"assistance@{academy.domain}", "hours": "du lundi au vendredi de 8 h à 18 h"},
         )
         for item in description["departments"]:
             department, _ = Department.objects.update_or_create(
@@ -388,6 +388,7 @@ def do_setup_academy(description: dict, *, domain: str | None = None) -> Academy
             )
             SupportTeam.objects.get_or_create(
                 department=department, kind=SupportTeam.Kind.DSDEN,
-                defaults={"academy": academy, "name": f"DSDEN {item['code']} – {item['name']}"},
+                defaults={"academy": academy, "name": f"DSDEN {item['code']} – {item['name']}",
+                          "hours": "du lundi au vendredi de 8 h à 17 h"},
             )
     return academy

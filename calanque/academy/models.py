@@ -108,6 +108,10 @@ class SupportTeam(models.Model):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="support_teams"
     )
     email = models.EmailField(_("adresse de l'équipe"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    hours = models.CharField(_("horaires"), max_length=120, blank=True,
+                             help_text=_("Par exemple « du lundi au vendredi de 8 h à 17 h »."))
+    postal_address = models.TextField(_("adresse postale"), blank=True)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="support_teams", verbose_name=_("agents")
     )

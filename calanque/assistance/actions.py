@@ -16,7 +16,7 @@ from calanque.accounts import recovery
 from calanque.accounts.actions import Client, normalise_login
 from calanque.assistance import routing
 from calanque.assistance.files import CheckedFile
-from calanque.assistance.models import Status, Ticket, TicketEvent, TicketFile, TicketMessage
+from calanque.assistance.models import Incident, Status, Ticket, TicketEvent, TicketFile, TicketMessage
 from calanque.mail import blobs
 from calanque.mail.sending import notify
 
@@ -202,3 +202,18 @@ def close_resolved(days: int = CLOSE_AFTER_DAYS) -> int:
     for ticket in tickets:
         do_set_status(None, ticket, Status.CLOSED)
     return len(tickets)
+
+
+def do_post_incident(agent: Staff, *, title: str, text: str, ends_at) -> Incident:
+    """An incident for the people the agent's team supports: the académie for
+    the Rectorat (and administrators), the département for a DSDEN, the
+    établissement for its own team."""
+    team = agent.support_teams.order_by("kind").first()
+    scope = {}
+    if not agent.is_superuser and team is not None and team.kind == SupportTeam.Kind.DSDEN:
+        scope["department"] = team.department
+    elif not agent.is_superuser and team is not None and team.kind == SupportTeam.Kind.ESTABLISHMENT:
+        scope["establishment"] = team.establishments.first()
+    with transaction.atomic():
+        return Incident.objects.create(academy=agent.academy, title=title, text=text, ends_at=ends_at,
+                                       created_by=agent, **scope)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from calanque.assistance.models import RoutingRule, Ticket
+from calanque.assistance.models import Incident, RoutingRule, Ticket
 
 
 @admin.register(RoutingRule)
@@ -18,3 +18,8 @@ class TicketAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["title", "department", "establishment", "starts_at", "ends_at"]

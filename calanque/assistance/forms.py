@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calanque.assistance.files import MAX_FILES, FileRefused, check
@@ -61,3 +62,14 @@ class AgentReplyForm(ReplyForm):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
+
+
+class IncidentForm(DsfrFormMixin, forms.Form):
+    title = forms.CharField(label=_("Incident (titre)"), max_length=200)
+    text = forms.CharField(label=_("Détail"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    ends_at = forms.DateTimeField(label=_("Fin prévue"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def clean_ends_at(self):
+        if self.cleaned_data["ends_at"] <= timezone.now():
+            raise forms.ValidationError(_("La fin prévue doit être dans le futur."))
+        return self.cleaned_data["ends_at"]

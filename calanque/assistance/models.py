@@ -121,3 +121,22 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+class Incident(models.Model):
+    """A current disruption, shown on top of the assistance page to the
+    people it concerns (the whole académie, a département or an établissement)."""
+
+    academy = models.ForeignKey(Academy, on_delete=models.CASCADE, related_name="incidents")
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, null=True, blank=True)
+    establishment = models.ForeignKey(Establishment, on_delete=models.CASCADE, null=True, blank=True)
+    title = models.CharField(_("titre"), max_length=200)
+    text = models.TextField(_("détail"), blank=True)
+    starts_at = models.DateTimeField(_("début"), default=timezone.now)
+    ends_at = models.DateTimeField(_("fin prévue"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident en cours")
+        verbose_name_plural = _("incidents")
+        ordering = ["-starts_at"]

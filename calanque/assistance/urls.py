@@ -11,6 +11,7 @@ urlpatterns = [
     path("demande/<int:ticket_id>/repondre/", views.reply, name="reply"),
     path("fichier/<int:file_id>/", views.download, name="download"),
     path("equipe/", views.queue, name="queue"),
+    path("equipe/incident/", views.post_incident, name="post_incident"),
     path("equipe/demande/<int:ticket_id>/", views.agent_ticket, name="agent_ticket"),
     path("equipe/demande/<int:ticket_id>/repondre/", views.agent_reply, name="agent_reply"),
     path("equipe/demande/<int:ticket_id>/etat/", views.agent_status, name="agent_status"),

@@ -13,9 +13,16 @@ from calanque.academy.models import SupportTeam
 from calanque.accounts.actions import Client
 from calanque.accounts.models import AuditEvent
 from calanque.accounts.throttle import Rule, locked_for, record_failure
-from calanque.assistance import actions
+from calanque.assistance import actions, queries, routing
 from calanque.assistance.access import agent_teams, get_ticket_for_agent, get_ticket_for_requester, is_agent
-from calanque.assistance.forms import AgentReplyForm, AnonymousTicketForm, ReplyForm, StatusForm, TicketForm
+from calanque.assistance.forms import (
+    AgentReplyForm,
+    AnonymousTicketForm,
+    IncidentForm,
+    ReplyForm,
+    StatusForm,
+    TicketForm,
+)
 from calanque.assistance.models import Status, Ticket, TicketFile
 from calanque.core.clients import client_ip, describe_user_agent, user_agent
 from calanque.mail import blobs
@@ -46,7 +53,23 @@ def _context(request, form) -> dict:
 @login_required
 def home(request):
     tickets = Ticket.objects.filter(requester=request.user).select_related("team")
-    return render(request, "assistance/home.html", {"tickets": tickets, "agent": is_agent(request.user)})
+    return render(request, "assistance/home.html", {
+        "tickets": tickets, "agent": is_agent(request.user), "incidents": queries.incidents_for(request.user),
+        "my_team": routing.route(request.user.academy, request.user, "autre").team})
+
+
+@login_required
+@require_POST
+def post_incident(request):
+    if not is_agent(request.user):
+        raise Http404
+    form = IncidentForm(request.POST)
+    if form.is_valid():
+        actions.do_post_incident(request.user, **form.cleaned_data)
+        messages.success(request, _("Incident publié."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("assistance:queue")
 
 
 @login_required
@@ -142,7 +165,7 @@ def queue(request):
         tickets = tickets.filter(Q(subject__icontains=text) | Q(requester__last_name__icontains=text)
                                  | Q(claimed_identifier__icontains=text))
     return render(request, "assistance/queue.html", {"tickets": tickets[:200], "status": status, "q": text,
-                                                     "statuses": Status.choices})
+                                                     "statuses": Status.choices, "incident_form": IncidentForm()})
 
 
 @login_required

@@ -137,3 +137,18 @@ def test_someone_who_lost_their_phone_gets_their_key_reset_after_an_identity_che
 def test_the_assistance_is_in_the_navigation_and_reachable_without_signing_in(signed_in):
     assert 'href="/assistance/"' in text(signed_in("teacher_13").get("/"))
     assert "Demander de l'aide sans me connecter" in text(Client().get("/aide/connexion/"))
+
+
+def test_an_incident_posted_by_the_dsden_13_shows_only_to_the_people_of_the_13(signed_in):
+    agent = signed_in("dsden13_agent")
+    response = agent.post("/assistance/equipe/incident/", {
+        "title": "Messagerie perturbée ce matin", "text": "Les envois sont ralentis.",
+        "ends_at": (timezone.localtime() + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")}, follow=True)
+    assert "Incident publié." in text(response)
+    assert "Messagerie perturbée ce matin" in text(signed_in("teacher_13").get("/assistance/"))
+    assert "Messagerie perturbée ce matin" not in text(signed_in("secondary_teacher").get("/assistance/"))
+
+
+def test_the_assistance_page_shows_the_team_that_helps_me(signed_in):
+    page = text(signed_in("teacher_13").get("/assistance/"))
+    assert "Votre assistance : DSDEN 13 – Bouches-du-Rhône, du lundi au vendredi de 8 h à 17 h" in page
