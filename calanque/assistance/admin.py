@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from calanque.assistance.models import Incident, RoutingRule, Ticket
+from calanque.assistance.models import Article, Incident, RoutingRule, Ticket
 
 
 @admin.register(RoutingRule)
@@ -23,3 +23,12 @@ class TicketAdmin(admin.ModelAdmin):
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = ["title", "department", "establishment", "starts_at", "ends_at"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "state", "views", "helpful_yes", "helpful_no", "requests_avoided"]
+    list_filter = ["state", "category"]
+    search_fields = ["title", "body"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["views", "helpful_yes", "helpful_no", "requests_avoided"]

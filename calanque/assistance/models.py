@@ -140,3 +140,32 @@ class Incident(models.Model):
         verbose_name = _("incident en cours")
         verbose_name_plural = _("incidents")
         ordering = ["-starts_at"]
+
+
+class Article(models.Model):
+    """A knowledge-base article (Markdown, sanitised when rendered)."""
+
+    class State(models.TextChoices):
+        DRAFT = "brouillon", _("brouillon")
+        PUBLISHED = "publie", _("publié")
+
+    slug = models.SlugField(unique=True, max_length=100)
+    title = models.CharField(_("titre"), max_length=200)
+    category = models.CharField(_("catégorie"), max_length=20, choices=Category.choices)
+    body = models.TextField(_("texte (Markdown)"))
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PUBLISHED)
+    views = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(_("« m'a aidé »"), default=0)
+    helpful_no = models.PositiveIntegerField(_("« ne m'a pas aidé »"), default=0)
+    requests_avoided = models.PositiveIntegerField(
+        _("demandes évitées"), default=0,
+        help_text=_("Ouvert depuis le formulaire de demande, qui n'a pas été envoyé ensuite."))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("article d'aide")
+        verbose_name_plural = _("articles d'aide")
+        ordering = ["category", "title"]
+
+    def __str__(self):
+        return self.title

@@ -4,8 +4,9 @@ sign in, and the agents' desk. Thin views over assistance.actions."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,7 +14,7 @@ from calanque.academy.models import SupportTeam
 from calanque.accounts.actions import Client
 from calanque.accounts.models import AuditEvent
 from calanque.accounts.throttle import Rule, locked_for, record_failure
-from calanque.assistance import actions, queries, routing
+from calanque.assistance import actions, knowledge, queries, routing
 from calanque.assistance.access import agent_teams, get_ticket_for_agent, get_ticket_for_requester, is_agent
 from calanque.assistance.forms import (
     AgentReplyForm,
@@ -23,7 +24,7 @@ from calanque.assistance.forms import (
     StatusForm,
     TicketForm,
 )
-from calanque.assistance.models import Status, Ticket, TicketFile
+from calanque.assistance.models import Article, Status, Ticket, TicketFile
 from calanque.core.clients import client_ip, describe_user_agent, user_agent
 from calanque.mail import blobs
 from calanque.mail.models import Mailbox
@@ -228,3 +229,39 @@ agent_reset_otp = _agent_action(lambda request, current: actions.do_reset_otp_fo
                                                                                   _client(request)))
 agent_send_link = _agent_action(lambda request, current: actions.do_send_link_for(request.user, current,
                                                                                   _client(request), _base(request)))
+
+
+# --- Knowledge base -------------------------------------------------------------
+
+def help_articles(request):
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    articles = knowledge.suggest(text, limit=20) if text else Article.objects.filter(state=Article.State.PUBLISHED)
+    return render(request, "assistance/articles.html", {"articles": articles, "q": text})
+
+
+def help_suggestions(request):
+    text = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    return JsonResponse({"results": [
+        {"title": a.title, "url": reverse("assistance:article", args=[a.slug]) + "?depuis=demande"}
+        for a in knowledge.suggest(text)]})
+
+
+def article(request, slug):
+    item = Article.objects.filter(slug=slug, state=Article.State.PUBLISHED).first()
+    if item is None:
+        raise Http404
+    from_form = request.GET.get("depuis") == "demande"
+    knowledge.record_view(item, from_request_form=from_form)
+    return render(request, "assistance/article.html", {"article": item, "html": knowledge.render(item),
+                                                       "from_form": from_form})
+
+
+@require_POST
+def article_vote(request, slug):
+    item = Article.objects.filter(slug=slug, state=Article.State.PUBLISHED).first()
+    if item is None:
+        raise Http404
+    knowledge.record_vote(item, request.POST.get("avis") == "oui",
+                          from_request_form=request.POST.get("depuis") == "demande")
+    messages.success(request, _("Merci pour votre avis."))
+    return redirect("assistance:article", slug)

@@ -152,3 +152,30 @@ def test_an_incident_posted_by_the_dsden_13_shows_only_to_the_people_of_the_13(s
 def test_the_assistance_page_shows_the_team_that_helps_me(signed_in):
     page = text(signed_in("teacher_13").get("/assistance/"))
     assert "Votre assistance : DSDEN 13 – Bouches-du-Rhône, du lundi au vendredi de 8 h à 17 h" in page
+
+
+def test_the_knowledge_base_answers_in_french_and_counts_what_helps(signed_in):
+    from calanque.assistance.models import Article
+
+    client = signed_in("teacher_13")
+    results = client.get("/assistance/aide/suggestions/", {"q": "je n'arrive pas à activer ma clé OTP"}).json()["results"]
+    assert results[0]["title"] == "Activer ma clé OTP à la première connexion"
+    page = text(client.get(results[0]["url"]))
+    assert "<script" not in page.split("calanque-article")[1].split("</div>")[0]
+    assert "FreeOTP ou Aegis" in page and "Cet article vous a-t-il aidé ?" in page
+    client.post("/assistance/aide/activer-cle-otp/avis/", {"avis": "oui", "depuis": "demande"})
+    article = Article.objects.get(slug="activer-cle-otp")
+    assert (article.views, article.helpful_yes, article.requests_avoided) == (1, 1, 1)
+    search = text(client.get("/assistance/aide/", {"q": "boite pleine"}))
+    assert "Ma boîte aux lettres est pleine" in search
+    assert Article.objects.filter(state="publie").count() >= 13
+
+
+def test_article_markdown_is_sanitised(signed_in):
+    from calanque.assistance.models import Article
+
+    Article.objects.create(slug="piege", title="Piège", category="autre",
+                           body="Texte <script>alert(1)</script> [lien](javascript:alert(2)) **gras**")
+    page = signed_in("teacher_13").get("/assistance/aide/piege/").content.decode()
+    body = page.split('class="calanque-article">')[1].split("</div>")[0]
+    assert "<script" not in body and "javascript:" not in body and "<strong>gras</strong>" in body

@@ -255,6 +255,8 @@ def test_a_request_with_a_screenshot_reaches_the_right_team_which_answers(demo, 
     page.locator("#navigation-principale").get_by_role("link", name="Assistance").click()
     page.get_by_role("link", name="Nouvelle demande").click()
     page.get_by_label("Catégorie").select_option("messagerie")
+    page.get_by_label("Titre de la demande").press_sequentially("Ma boîte est pleine")
+    page.locator("#articles-suggeres").get_by_role("link", name="Ma boîte aux lettres est pleine").wait_for()
     page.get_by_label("Titre de la demande").fill("Messages non reçus")
     page.get_by_label("Description").fill("Je ne reçois plus rien depuis ce matin.")
     page.get_by_label("Captures d'écran ou fichiers").set_input_files(str(screenshot))

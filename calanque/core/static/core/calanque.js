@@ -75,3 +75,31 @@ document.addEventListener("submit", (event) => {
   if (screen) screen.value = `${window.screen.width}×${window.screen.height}`;
   if (origin) origin.value = document.referrer.slice(0, 300);
 })();
+
+// Help articles suggested while the title of a request is typed.
+(() => {
+  const title = document.getElementById("id_subject");
+  const box = document.getElementById("articles-suggeres");
+  if (!title || !box) return;
+  let timer = null;
+  title.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (title.value.trim().length < 3) { box.hidden = true; return; }
+      const response = await fetch("/assistance/aide/suggestions/?q=" + encodeURIComponent(title.value),
+                                   { credentials: "same-origin" });
+      if (!response.ok) return;
+      const { results } = await response.json();
+      const list = box.querySelector("ul");
+      list.replaceChildren(...results.map((r) => {
+        const item = document.createElement("li");
+        const link = document.createElement("a");
+        link.href = r.url;
+        link.textContent = r.title;
+        item.append(link);
+        return item;
+      }));
+      box.hidden = results.length === 0;
+    }, 250);
+  });
+})();
