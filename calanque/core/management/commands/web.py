@@ -40,4 +40,7 @@ class Command(BaseCommand):
             "errorlog": "-",
             "graceful_timeout": 10,
             "proc_name": "calanque-web",
+            # One control socket per installation (the default is shared by
+            # every gunicorn of the machine user).
+            "control_socket": str(settings.CALANQUE_HOME / "gunicorn.ctl"),
         }).run()
