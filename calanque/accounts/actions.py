@@ -477,3 +477,10 @@ def send_password_reminders() -> int:
                 AccountSecurity.objects.filter(pk=security.pk).update(password_reminder_sent_at=timezone.now())
             sent += 1
     return sent
+
+
+def do_unlock(actor: Staff, staff: Staff, client: Client) -> None:
+    """Support lifts a lock-out (after checking who is asking): the
+    account's failure counters start again from zero."""
+    throttle.reset(throttle.account_rule(), staff.email)
+    record_event(AuditEvent.Kind.LOCKOUT, client, staff=staff, detail=f"levé par {actor.identifier}")

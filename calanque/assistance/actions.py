@@ -217,3 +217,10 @@ def do_post_incident(agent: Staff, *, title: str, text: str, ends_at) -> Inciden
     with transaction.atomic():
         return Incident.objects.create(academy=agent.academy, title=title, text=text, ends_at=ends_at,
                                        created_by=agent, **scope)
+
+
+def do_unlock_for(agent: Staff, ticket: Ticket, client: Client) -> None:
+    account = _account(ticket)
+    with transaction.atomic():
+        account_actions.do_unlock(agent, account, client)
+        _event(ticket, agent, f"Blocage de connexion de {account.identifier} levé")

@@ -24,4 +24,5 @@ urlpatterns = [
     path("equipe/demande/<int:ticket_id>/identite-verifiee/", views.agent_verify, name="agent_verify"),
     path("equipe/demande/<int:ticket_id>/reinitialiser-otp/", views.agent_reset_otp, name="agent_reset_otp"),
     path("equipe/demande/<int:ticket_id>/lien-activation/", views.agent_send_link, name="agent_send_link"),
+    path("equipe/demande/<int:ticket_id>/debloquer/", views.agent_unlock, name="agent_unlock"),
 ]

@@ -265,3 +265,4 @@ def article_vote(request, slug):
                           from_request_form=request.POST.get("depuis") == "demande")
     messages.success(request, _("Merci pour votre avis."))
     return redirect("assistance:article", slug)
+agent_unlock = _agent_action(lambda request, current: actions.do_unlock_for(request.user, current, _client(request)))

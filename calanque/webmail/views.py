@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.mail import actions, queries, reading
+from calanque.mail import quota as quota_mod
 from calanque.mail.models import Folder
 from calanque.mail.search import search_messages
 from calanque.webmail.access import (
@@ -27,7 +28,9 @@ BODY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: {self};
 
 
 def _context(request, mailbox, **extra):
-    return {"mailbox": mailbox, "tree": queries.folder_tree(mailbox), **extra}
+    quota = mailbox.quota_bytes
+    return {"mailbox": mailbox, "tree": queries.folder_tree(mailbox), "quota_percent": quota_mod.percent_used(mailbox),
+            "quota_low": int(quota * 0.8), "quota_high": int(quota * 0.95), **extra}
 
 
 @login_required
@@ -192,6 +195,10 @@ def compose(request):
     mailbox = get_mailbox_for_user(request.user)
     reply_to = forward_of = None
     initial = {}
+    reply_all = request.GET.get("repondre_a_tous", "").isdigit()
+    if reply_all:
+        request.GET = request.GET.copy()
+        request.GET["repondre"] = request.GET["repondre_a_tous"]
     if request.GET.get("repondre", "").isdigit() or request.GET.get("transferer", "").isdigit():
         original_id = request.GET.get("repondre") or request.GET.get("transferer")
         original = get_message_for_user(request.user, original_id)
@@ -202,6 +209,10 @@ def compose(request):
             initial = {"to": shown.parsed.reply_to[0][1] if shown.parsed.reply_to else shown.parsed.from_address,
                        "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
                        "body": _quoted(shown)}
+            if reply_all:
+                others = [a for _n, a in shown.parsed.to + shown.parsed.cc
+                          if a and a != request.user.email and a != initial["to"]]
+                initial["cc"] = ", ".join(dict.fromkeys(others))
         else:
             forward_of = original
             initial = {"subject": f"Tr: {subject}", "body": _quoted(shown)}

@@ -179,3 +179,17 @@ def test_article_markdown_is_sanitised(signed_in):
     page = signed_in("teacher_13").get("/assistance/aide/piege/").content.decode()
     body = page.split('class="calanque-article">')[1].split("</div>")[0]
     assert "<script" not in body and "javascript:" not in body and "<strong>gras</strong>" in body
+
+
+def test_an_agent_lifts_a_lock_out_for_a_person_they_help(signed_in, persona, password):
+    teacher, agent = signed_in("teacher_13"), signed_in("dsden13_agent")
+    file_request(teacher, category="connexion")
+    for _ in range(7):
+        Client().post("/compte/connexion/", {"login": "lea.garnier", "password": "faux"})
+    assert "Trop de tentatives" in text(Client().post("/compte/connexion/", {"login": "lea.garnier",
+                                                                            "password": password}))
+    ticket = Ticket.objects.get()
+    agent.post(f"/assistance/equipe/demande/{ticket.pk}/debloquer/")
+    response = Client().post("/compte/connexion/", {"login": "lea.garnier", "password": password})
+    assert response["Location"] == "/compte/connexion/code/"
+    assert any("Blocage de connexion de lea.garnier levé" in e.text for e in ticket.events.all())

@@ -222,3 +222,23 @@ def test_the_directory_suggests_addresses_while_typing(lea_client):
     results = lea_client.get("/annuaire/suggestions/", {"q": "bernard"}).json()["results"]
     assert any(r["email"] == "hugo.bernard@ac-aix-marseille.fr" for r in results)
     assert lea_client.get("/annuaire/suggestions/", {"q": "b"}).json() == {"results": []}
+
+
+def test_reply_all_copies_the_other_recipients_but_not_me(lea_client, persona):
+    raw = (b"From: jean@example.com\r\nTo: lea.garnier@ac-aix-marseille.fr, hugo.bernard@ac-aix-marseille.fr\r\n"
+           b"Cc: parent@example.net\r\nSubject: Sortie\r\n\r\nx\r\n")
+    sending.receive(raw, "jean@example.com", [persona("teacher_13")])
+    message = Message.objects.filter(mailbox__staff__identifier="lea.garnier", content__subject="Sortie").get()
+    page = text(lea_client.get(f"/messagerie/ecrire/?repondre_a_tous={message.pk}"))
+    assert 'value="jean@example.com"' in page
+    assert 'value="hugo.bernard@ac-aix-marseille.fr, parent@example.net"' in page
+
+
+def test_the_quota_gauge_warns_from_80_percent(lea_client, persona):
+    from calanque.mail.models import Mailbox
+
+    Mailbox.objects.filter(staff=persona("teacher_13")).update(used_bytes=86 * 2048 * 1024 * 1024 // 100)
+    page = text(lea_client.get(f"/messagerie/dossier/{inbox('lea.garnier').pk}/"))
+    assert '<meter id="jauge-quota"' in page and re.search(r"Boîte remplie à 8[56] %\.", page)
+    assert "Voir les plus gros messages" in page
+
