@@ -226,7 +226,7 @@ def test_mail_arrives_by_smtp_is_read_safely_and_answered_in_the_browser(demo, p
     body = page.frame_locator("iframe.calanque-body")
     assert body.get_by_text("sera absent lundi").is_visible()
     assert page.title() != "pirate"
-    page.get_by_role("link", name="Répondre").click()
+    page.get_by_role("link", name="Répondre", exact=True).click()
     page.get_by_label("Message").fill("Merci, c'est noté.")
     page.get_by_role("button", name="Envoyer").click()
     assert page.get_by_text("Message envoyé.").is_visible()
