@@ -4,9 +4,8 @@ from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from calanque.academy.models import Academy, Department, Establishment, Staff, SupportTeam
-from calanque.accounts.actions import Client
 from calanque.accounts.recovery import do_send_activation_link, do_set_password
-from calanque.core.clients import client_ip, user_agent
+from calanque.core.clients import Client, client_of
 
 
 @admin.register(Academy)
@@ -54,7 +53,7 @@ class StaffAdmin(UserAdmin):
 
     @admin.action(description=_("Envoyer un lien d'activation à l'adresse de secours"))
     def send_activation_link(self, request, queryset):
-        client = Client(client_ip(request), user_agent(request))
+        client = client_of(request)
         sent = [s for s in queryset if do_send_activation_link(request.user, s, client,
                                                                base_url=request.build_absolute_uri("/"))]
         self.message_user(request, _("%(n)d lien(s) envoyé(s) ; %(m)d compte(s) sans adresse de secours.")

@@ -26,6 +26,7 @@ from calanque.academy.models import Academy, Staff
 from calanque.accounts import notices, otp, throttle
 from calanque.accounts.models import AccountSecurity, AuditEvent, RecoveryCode, UserSession
 from calanque.core import clock
+from calanque.core.clients import Client
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
@@ -34,17 +35,6 @@ EMAIL_TOKEN_MAX_AGE = 3 * 24 * 3600
 # A hash computed for unknown identifiers and accounts without a password, so
 # that every failure costs one Argon2 verification (no timing oracle).
 _DUMMY_HASH = None
-
-
-@dataclass
-class Client:
-    """Where a request comes from, as the audit log records it. ``device``
-    is the browser's known-device mark (``<account id>:<random>``), set after
-    a complete sign-in."""
-
-    ip: str | None = None
-    user_agent: str = ""
-    device: str | None = None
 
 
 def _subject(email: str, staff: Staff | None, client: Client) -> str:

@@ -4,7 +4,7 @@ from dsfr.models import DsfrConfig
 
 from calanque.accounts import actions
 from calanque.accounts.models import AccountSecurity, AuditEvent
-from calanque.core.clients import client_ip, user_agent
+from calanque.core.clients import client_of
 
 # The portal's look comes from the académie's settings, not django-dsfr's own.
 admin.site.unregister(DsfrConfig)
@@ -41,7 +41,7 @@ class AccountSecurityAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Réinitialiser la clé OTP (identité vérifiée)"))
     def reset_otp(self, request, queryset):
-        client = actions.Client(client_ip(request), user_agent(request))
+        client = client_of(request)
         for security in queryset.select_related("staff"):
             actions.do_reset_otp(request.user, security.staff, client)
         messages.success(request, _("Clé(s) OTP réinitialisée(s) : une nouvelle activation sera demandée."))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from calanque.accounts import actions
 from calanque.accounts.flow import STEP_URLS
 from calanque.core import clock
-from calanque.core.clients import client_ip, user_agent
+from calanque.core.clients import client_of
 
 AUTH_AT = "calanque_auth_at"
 SEEN_AT = "calanque_seen_at"
@@ -34,7 +34,7 @@ class SessionPolicyMiddleware:
             seen_at = session.setdefault(SEEN_AT, now)
             if now - seen_at > settings.CALANQUE_SESSION_IDLE or now - signed_in_at > settings.SESSION_COOKIE_AGE:
                 actions.do_sign_out(request.user, session.session_key,
-                                    actions.Client(client_ip(request), user_agent(request)), expired=True)
+                                    client_of(request), expired=True)
                 logout(request)
                 messages.info(request, _("Votre session a expiré. Reconnectez-vous pour continuer."))
                 return redirect(reverse("accounts:login") + "?" + urlencode({"next": request.get_full_path()}))

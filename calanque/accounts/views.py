@@ -24,7 +24,7 @@ from calanque.accounts import actions, otp, queries, tokens
 from calanque.accounts.flow import NEW_CODES, NEXT, PREAUTH, STEP_URLS, link_state, preauth_staff
 from calanque.accounts.forms import CharterForm, CodeForm, PasswordStepForm, RecoveryCodeForm, RecoveryEmailForm
 from calanque.core import clock
-from calanque.core.clients import client_ip, user_agent
+from calanque.core.clients import client_of
 
 DEVICE_COOKIE = "calanque_appareil"
 DEVICE_SALT = "calanque.accounts.device"
@@ -33,7 +33,7 @@ DEVICE_AGE = 180 * 24 * 3600
 
 def _client(request) -> actions.Client:
     device = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=DEVICE_SALT, max_age=DEVICE_AGE)
-    return actions.Client(ip=client_ip(request), user_agent=user_agent(request), device=device)
+    return client_of(request, device=device)
 
 
 def _remember_device(request, response, staff: Staff):

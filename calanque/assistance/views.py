@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.academy.models import SupportTeam
-from calanque.accounts.actions import Client
 from calanque.accounts.models import AuditEvent
 from calanque.accounts.throttle import Rule, locked_for, record_failure
 from calanque.assistance import actions, knowledge, queries, routing
@@ -25,7 +24,7 @@ from calanque.assistance.forms import (
     TicketForm,
 )
 from calanque.assistance.models import Article, Status, Ticket, TicketFile
-from calanque.core.clients import client_ip, describe_user_agent, user_agent
+from calanque.core.clients import client_ip, client_of, describe_user_agent, user_agent
 from calanque.mail import blobs
 from calanque.mail.models import Mailbox
 
@@ -217,7 +216,7 @@ def _reassign(request, current):
 
 
 def _client(request):
-    return Client(client_ip(request), user_agent(request))
+    return client_of(request)
 
 
 agent_reply = _agent_action(_reply)

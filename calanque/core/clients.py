@@ -1,6 +1,24 @@
 """What the server knows of the client: its IP address and browser."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
+
+
+@dataclass
+class Client:
+    """Where a request comes from, as the audit log records it. ``device``
+    is the browser's known-device mark (``<account id>:<random>``), set after
+    a complete sign-in (accounts.views)."""
+
+    ip: str | None = None
+    user_agent: str = ""
+    device: str | None = None
+
+
+def client_of(request, device: str | None = None) -> Client:
+    """The Client of an HTTP request, for the domain actions that log it."""
+    return Client(ip=client_ip(request), user_agent=user_agent(request), device=device)
 
 
 def client_ip(request) -> str | None:
