@@ -38,6 +38,11 @@ class InboundHandler:
     def __init__(self, hostname: str | None = None):
         self.hostname = hostname or f"mx.{settings.CALANQUE_DOMAIN}"
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # The five-argument hook replaces aiosmtpd's list of extensions.
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         status = await sync_to_async(_in_thread, thread_sensitive=False)(delivery.recipient_status, address)
         if status.startswith("250"):

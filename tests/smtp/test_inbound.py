@@ -1,6 +1,7 @@
 """The inbound SMTP port, through a real SMTP client over a socket."""
 
 import smtplib
+import socket
 from email import policy
 from email.message import EmailMessage
 
@@ -10,6 +11,8 @@ from calanque.academy.models import Academy, Staff
 from calanque.mail import blobs
 from calanque.mail.delivery import mailbox_for
 from calanque.mail.models import Content, Folder, Mailbox, Message
+from calanque.smtp.server import build_controller
+from tests.conftest import free_port
 
 
 def client_for(server):
@@ -106,15 +109,53 @@ def test_crossing_80_percent_puts_one_warning_in_the_inbox(smtp_server):
     assert len(subjects) == 3
 
 
-def test_a_message_above_the_size_limit_is_refused(smtp_server, settings):
+def test_a_message_announced_above_the_size_limit_is_refused_at_mail_from(smtp_server, settings):
     with client_for(smtp_server) as client:
-        assert "size" in client.esmtp_features
         limit = int(client.esmtp_features["size"])
         assert limit == settings.CALANQUE_SMTP_MAX_SIZE
-        client.mail("jean@example.com", options=[f"SIZE={limit + 1}"])
-        code, _ = client.rcpt("lea.garnier@ac-aix-marseille.fr")
-    assert code == 552 or client is not None
+        code, text = client.mail("jean@example.com", options=[f"SIZE={limit + 1}"])
+    assert code == 552 and text.startswith(b"5.3.4")
     assert not Message.objects.exists()
+
+
+def test_a_message_above_the_size_limit_is_refused_after_data_with_5_3_4(smtp_server, settings):
+    settings.CALANQUE_SMTP_MAX_SIZE = 2000
+    controller = build_controller("127.0.0.1", free_port())
+    controller.start()
+    try:
+        with client_for(controller) as client:
+            client.mail("jean@example.com")
+            client.rcpt("lea.garnier@ac-aix-marseille.fr")
+            code, text = client.data(wire(message(body=("x" * 70 + "\n") * 40)))
+    finally:
+        controller.stop()
+    assert code == 552 and text.startswith(b"5.3.4") and b"2000" in text
+    assert not Message.objects.exists()
+
+
+def test_pipelined_commands_in_one_write_are_answered_in_order(smtp_server):
+    raw = wire(message(subject="En une seule écriture"))
+    with socket.create_connection((smtp_server.hostname, smtp_server.port), timeout=20) as sock:
+        reader = sock.makefile("rb")
+        reader.readline()  # greeting
+        sock.sendall(b"EHLO client.example.org\r\n")
+        features = []
+        while not (line := reader.readline()).startswith(b"250 "):
+            features.append(line)
+        assert b"250-PIPELINING\r\n" in features
+        sock.sendall(b"MAIL FROM:<jean@example.com>\r\n"
+                     b"RCPT TO:<lea.garnier@ac-aix-marseille.fr>\r\n"
+                     b"RCPT TO:<personne.inconnue@ac-aix-marseille.fr>\r\n"
+                     b"RCPT TO:<hugo.bernard@ac-aix-marseille.fr>\r\n"
+                     b"DATA\r\n")
+        answers = [reader.readline()[:3] for _ in range(5)]
+        assert answers == [b"250", b"250", b"550", b"250", b"354"]
+        sock.sendall(raw + b".\r\nQUIT\r\n")
+        assert reader.readline().startswith(b"250 ")
+        assert reader.readline().startswith(b"221")
+    owners = set(Message.objects.filter(content__subject="En une seule écriture")
+                 .values_list("mailbox__staff__identifier", flat=True))
+    assert owners == {"lea.garnier", "hugo.bernard"}
 
 
 def test_a_dot_line_with_bare_newlines_never_splits_a_message(smtp_server):
