@@ -59,6 +59,13 @@ CALANQUE_SMTP_TLS_CERT = env_str("CALANQUE_SMTP_TLS_CERT")
 CALANQUE_SMTP_TLS_KEY = env_str("CALANQUE_SMTP_TLS_KEY")
 # Where raw messages are kept: a BlobStore subclass (mail/blobs.py).
 CALANQUE_BLOB_BACKEND = env_str("CALANQUE_BLOB_BACKEND", "calanque.mail.blobs.LocalBlobStore")
+# With calanque.mail.blobs.S3BlobStore: an S3-compatible object store.
+CALANQUE_S3_ENDPOINT = env_url("CALANQUE_S3_ENDPOINT", ("http", "https"))
+CALANQUE_S3_BUCKET = env_str("CALANQUE_S3_BUCKET", "")
+CALANQUE_S3_REGION = env_str("CALANQUE_S3_REGION", "us-east-1")
+CALANQUE_S3_PREFIX = env_str("CALANQUE_S3_PREFIX", "blobs/")
+CALANQUE_S3_ACCESS_KEY = env_str("CALANQUE_S3_ACCESS_KEY", "")
+CALANQUE_S3_SECRET_KEY = env_str("CALANQUE_S3_SECRET_KEY", "")
 CALANQUE_WEB_WORKERS = env_int("CALANQUE_WEB_WORKERS", 3, minimum=1, maximum=64)
 # The mail domain of the default académie (the one `calanque demo` creates).
 CALANQUE_DOMAIN = env_domain("CALANQUE_DOMAIN", "ac-aix-marseille.fr")
