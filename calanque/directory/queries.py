@@ -1,17 +1,23 @@
-"""Read paths of the annuaire."""
+"""Read paths of the annuaire and of personal contacts."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from calanque.academy.identifiers import fold
 from calanque.academy.models import Staff
+from calanque.directory.models import Contact, ContactGroup
 
 
 def search_staff(academy, text: str) -> QuerySet[Staff]:
-    """Active staff of ``academy`` whose name, identifier, function or
-    établissement (name or UAI) matches every word of ``text``.
+    """Active staff of ``academy`` of whom every word of ``text`` matches the
+    name, identifier, function, établissement (name or UAI), commune or
+    département (code or name).
 
-    Accents and case are ignored for the identifier (which is folded); names
-    are matched case-insensitively as typed.
+    Accents and case are ignored for the identifier (which is folded); the
+    other fields are matched case-insensitively as typed.
     """
     people = Staff.objects.filter(academy=academy, is_active=True).select_related(
         "establishment", "establishment__department"
@@ -25,5 +31,77 @@ def search_staff(academy, text: str) -> QuerySet[Staff]:
             | Q(function__icontains=word)
             | Q(establishment__name__icontains=word)
             | Q(establishment__uai__iexact=word)
+            | Q(establishment__city__icontains=word)
+            | Q(establishment__department__code=word)
+            | Q(establishment__department__name__icontains=word)
         )
     return people.order_by("last_name", "first_name", "id")
+
+
+def staff_label(person: Staff) -> str:
+    """« Prénom Nom — fonction, établissement », as the compose suggestions show a colleague."""
+    details = ", ".join(part for part in (person.function, person.establishment.name if person.establishment else "")
+                        if part)
+    return f"{person.get_full_name()} — {details}" if details else person.get_full_name()
+
+
+def list_contacts(owner, text: str = "") -> QuerySet[Contact]:
+    """``owner``'s contacts (with their directory entry and groups), those
+    whose name, address or notes contain every word of ``text``."""
+    contacts = Contact.objects.filter(owner=owner).select_related("staff", "staff__establishment").prefetch_related(
+        Prefetch("groups", queryset=ContactGroup.objects.order_by("name")))
+    for word in text.split()[:6]:
+        contacts = contacts.filter(Q(name__icontains=word) | Q(email__icontains=word) | Q(notes__icontains=word)
+                                   | Q(staff__first_name__icontains=word) | Q(staff__last_name__icontains=word))
+    return contacts
+
+
+def list_groups(owner) -> QuerySet[ContactGroup]:
+    return ContactGroup.objects.filter(owner=owner).annotate(size=Count("members"))
+
+
+def group_members(group: ContactGroup) -> QuerySet[Contact]:
+    return group.members.select_related("staff", "staff__establishment")
+
+
+def group_addresses(group: ContactGroup) -> list[str]:
+    return list(group.members.order_by("email").values_list("email", flat=True))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # "groupe", "contact" or "annuaire"
+    email: str  # for a group, all its addresses separated by ", "
+    label: str
+
+
+def suggestions(user, text: str, limit: int = 10) -> list[Suggestion]:
+    """What the compose form proposes while an address is typed: the user's
+    groups first (a group stands for all its addresses), then their contacts,
+    then the annuaire (colleagues already among the contacts are not repeated).
+    Fewer than two characters suggest nothing."""
+    text = text.strip()
+    if len(text) < 2:
+        return []
+    words = text.split()[:6]
+    found: list[Suggestion] = []
+    groups = ContactGroup.objects.filter(owner=user)
+    for word in words:
+        groups = groups.filter(name__icontains=word)
+    for group in groups.prefetch_related("members")[:3]:
+        addresses = sorted(member.email for member in group.members.all())
+        if addresses:
+            label = ngettext("Groupe « %(name)s » — %(count)d adresse", "Groupe « %(name)s » — %(count)d adresses",
+                             len(addresses)) % {"name": group.name, "count": len(addresses)}
+            found.append(Suggestion("groupe", ", ".join(addresses), label))
+    seen = set()
+    for contact in list_contacts(user, text)[:5]:
+        seen.add(contact.email)
+        if contact.staff_id:
+            label = staff_label(contact.staff)
+        else:
+            label = contact.name or contact.email
+        found.append(Suggestion("contact", contact.email, _("%(label)s (mes contacts)") % {"label": label}))
+    for person in search_staff(user.academy, text).exclude(email__in=seen)[:max(limit - len(found), 0)]:
+        found.append(Suggestion("annuaire", person.email, staff_label(person)))
+    return found[:limit]
