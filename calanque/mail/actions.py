@@ -4,6 +4,7 @@ folder is shown without counting rows and ``calanque mail check`` finds
 nothing to correct.
 """
 
+import email
 import re
 from datetime import timedelta
 from email import policy
@@ -188,10 +189,24 @@ def _compose(staff, *, to, cc, bcc, subject, body, attachments, original, keep_b
         message["References"] = original.content.message_id
     message.set_content(body)
     for filename, content_type, data in attachments:
+        if content_type == "message/rfc822" and _attach_message(message, data, filename):
+            continue
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(data, maintype=maintype or "application", subtype=subtype or "octet-stream",
                                filename=filename)
     return message.as_bytes(policy=policy.SMTP)
+
+
+def _attach_message(message: EmailMessage, data: bytes, filename: str) -> bool:
+    """Attach a whole message as message/rfc822 (forward as attachment). RFC
+    2046 §5.2.1 forbids base64 for this type, so the message is embedded as
+    it is; False if it cannot be (then it goes as an opaque file)."""
+    try:
+        inner = email.message_from_bytes(data, policy=policy.default)
+        message.add_attachment(inner, filename=filename)
+        return True
+    except Exception:  # noqa: BLE001 - hostile bytes: fall back to a plain attachment
+        return False
 
 
 def do_save_draft(staff, *, to, cc, bcc, subject, body, attachments=(), replaces: Message | None = None) -> Message:
@@ -295,3 +310,56 @@ def do_delete_folder(mailbox: Mailbox, folder: Folder) -> int:
         moved = do_move_messages(mailbox, messages, trash) if messages else 0
         Folder.objects.filter(pk__in=ids).delete()
     return moved
+
+
+def _is_attachment(node) -> bool:
+    if node.get_content_disposition() == "attachment" or node.get_filename():
+        return True
+    return node.get_content_maintype() not in ("text", "multipart")
+
+
+def _strip_attachments(node, removed: list[str], today: str) -> None:
+    if node.get_content_type() != "message/rfc822" and node.is_multipart():
+        for child in node.get_payload():
+            _strip_attachments(child, removed, today)
+        return
+    if not _is_attachment(node):
+        return
+    name = node.get_filename() or node.get_content_type()
+    try:
+        size = len(node.as_bytes())
+    except Exception:  # noqa: BLE001 - a broken part is removed all the same
+        size = 0
+    removed.append(name)
+    note = (f"[Pièce jointe « {name} » ({max(1, size // 1024)} Ko) retirée le {today} "
+            "pour libérer de l'espace dans la boîte aux lettres.]\n")
+    node.set_content(note, disposition="inline")
+
+
+def do_remove_attachments(mailbox: Mailbox, message: Message) -> Message:
+    """Replace a copy of ``mailbox`` by the same message without its
+    attachments: each becomes a short French note, the text and headers stay.
+    The new copy gets a new UID in the same folder (IMAP: content changed)
+    with the same flags; counters and quota follow (``store_copy`` then
+    ``do_expunge``, one transaction). Raises MailError when there is nothing
+    to remove."""
+    if message.mailbox_id != mailbox.pk:
+        raise MailError("message d'une autre boîte")
+    raw = blobs.store().get(message.content.sha256)
+    node = email.message_from_bytes(raw, policy=policy.default)
+    removed: list[str] = []
+    if node.is_multipart():
+        _strip_attachments(node, removed, timezone.localtime().strftime("%d/%m/%Y"))
+    if not removed:
+        raise MailError("Ce message n'a pas de pièce jointe à retirer.")
+    lighter = node.as_bytes(policy=policy.SMTP)
+    with transaction.atomic():
+        current = Message.objects.select_for_update().filter(pk=message.pk, mailbox=mailbox).first()
+        if current is None:
+            raise MailError("Ce message n'existe plus.")
+        copy = store_copy(mailbox, current.folder, content_for(lighter), seen=current.seen, draft=current.draft,
+                          received_at=current.received_at)
+        Message.objects.filter(pk=copy.pk).update(flagged=current.flagged, answered=current.answered,
+                                                  forwarded=current.forwarded)
+        do_expunge(mailbox, [current.pk])
+    return copy

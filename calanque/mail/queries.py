@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Case, CharField, Count, F, Max, Q, Value, When
+from django.db.models.functions import Cast, Concat
+
 from calanque.mail import blobs
 from calanque.mail.delivery import SPECIAL_FOLDERS
 from calanque.mail.models import Folder, Mailbox, Message, OutboundMessage
@@ -71,7 +74,7 @@ def folder_tree(mailbox: Mailbox) -> list[FolderNode]:
 
 
 def list_messages(folder: Folder, *, sort: str = "date", page: int = 1, unread: bool = False,
-                  flagged: bool = False, attachments: bool = False):
+                  flagged: bool = False, attachments: bool = False, per_page: int = PAGE_SIZE):
     """One page of ``folder``, served by the (folder, sort key, id) indexes;
     the count comes from the folder row unless a filter is applied."""
     messages = Message.objects.filter(folder=folder)
@@ -84,8 +87,44 @@ def list_messages(folder: Folder, *, sort: str = "date", page: int = 1, unread: 
     filtered = unread or flagged or attachments
     total = (folder.unread if unread and not (flagged or attachments) else messages.count()) if filtered \
         else folder.total
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    pages = max(1, (total + per_page - 1) // per_page)
     page = min(max(1, page), pages)
     rows = list(messages.order_by(*SORTS.get(sort, SORTS["date"])).select_related("content")
-                [(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+                [(page - 1) * per_page: page * per_page])
+    return rows, total, page, pages
+
+
+def largest_messages(mailbox: Mailbox, limit: int = 20) -> list[Message]:
+    """The biggest copies of ``mailbox``, for the clean-up assistant."""
+    return list(Message.objects.filter(mailbox=mailbox).order_by("-size", "-id").select_related("content", "folder")
+                [:limit])
+
+
+def folders_by_size(mailbox: Mailbox) -> list[Folder]:
+    """Folders that take room, biggest first (from the counters, no count)."""
+    return list(Folder.objects.filter(mailbox=mailbox, size_bytes__gt=0).order_by("-size_bytes", "name"))
+
+
+def list_conversations(folder: Folder, *, page: int = 1, per_page: int = PAGE_SIZE, oldest_first: bool = False):
+    """One page of ``folder`` grouped by conversation (the content's thread
+    key; a message without one is its own conversation). Each row is the
+    newest message of its conversation, with ``thread_count`` and
+    ``thread_unread`` set. Unlike ``list_messages`` this groups the whole
+    folder for every page: it is the optional view, not the default."""
+    key = Case(When(content__thread_key="", then=Concat(Value("m"), Cast("id", CharField()))),
+               default=F("content__thread_key"), output_field=CharField())
+    groups = (Message.objects.filter(folder=folder).annotate(conversation=key).values("conversation")
+              .annotate(last_date=Max("date"), last_id=Max("id"), n=Count("id"),
+                        unread=Count("id", filter=Q(seen=False))))
+    total = groups.count()
+    pages = max(1, (total + per_page - 1) // per_page)
+    page = min(max(1, page), pages)
+    order = ("last_date", "last_id") if oldest_first else ("-last_date", "-last_id")
+    chunk = list(groups.order_by(*order)[(page - 1) * per_page: page * per_page])
+    latest = Message.objects.filter(pk__in=[g["last_id"] for g in chunk]).select_related("content").in_bulk()
+    rows = []
+    for group in chunk:
+        message = latest[group["last_id"]]
+        message.thread_count, message.thread_unread = group["n"], group["unread"]
+        rows.append(message)
     return rows, total, page, pages

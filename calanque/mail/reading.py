@@ -52,7 +52,7 @@ DOMAIN_IN_TEXT = re.compile(r"(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
 
 @dataclass
 class Reading:
-    message: Message
+    message: Message | None
     parsed: Parsed
     html: str = ""
     text: str = ""
@@ -120,7 +120,14 @@ def safe_html(html: str, *, allow_remote: bool, cid_url) -> tuple[str, bool, int
 
 def read(message: Message, *, allow_remote: bool = False, part_url=lambda part: "") -> Reading:
     """``part_url(part)`` gives the URL of an attachment, for ``cid:`` images."""
-    raw = blobs.store().get(message.content.sha256)
+    return read_raw(blobs.store().get(message.content.sha256), message=message, allow_remote=allow_remote,
+                    part_url=part_url)
+
+
+def read_raw(raw: bytes, *, message: Message | None = None, allow_remote: bool = False,
+             part_url=lambda part: "") -> Reading:
+    """The same as ``read`` for bytes that are not a stored copy (a message
+    attached to another, opened from its attachment)."""
     parsed = parse(raw)
     reading = Reading(message=message, parsed=parsed, text=parsed.text, attachments=parsed.attachments)
     parts = {a.content_id: a.part for a in parsed.attachments if a.content_id}

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from calanque.academy.models import Staff
 from calanque.core.forms import DsfrFormMixin
 from calanque.mail.sending import is_local
+from calanque.webmail.models import Preferences, Signature
 
 MAX_ATTACHMENTS_BYTES = 20 * 1024 * 1024
 
@@ -49,6 +50,13 @@ class ComposeForm(DsfrFormMixin, forms.Form):
     subject = forms.CharField(label=_("Objet"), max_length=200, required=False)
     body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 14}))
     attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
+    signature = forms.ChoiceField(label=_("Signature"), required=False)
+    no_subject = forms.BooleanField(label=_("Envoyer sans objet"), required=False)
+
+    def __init__(self, *args, signatures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signature"].choices = [
+            (s.key, s.label or (_("Aucune") if not s.key else _("Signature de l'académie"))) for s in signatures]
 
     def clean_to(self):
         return addresses(self.cleaned_data["to"], "to")
@@ -69,6 +77,9 @@ class ComposeForm(DsfrFormMixin, forms.Form):
         data = super().clean()
         if not self.errors and not (data.get("to") or data.get("cc") or data.get("bcc")):
             self.add_error("to", _("Indiquez au moins un destinataire."))
+        if not (data.get("subject") or "").strip() and not data.get("no_subject"):
+            self.add_error("subject", _("Ce message n'a pas d'objet. Indiquez-en un, ou cochez « Envoyer sans "
+                                        "objet » pour l'envoyer quand même."))
         return data
 
 
@@ -82,9 +93,6 @@ class SettingsForm(DsfrFormMixin, forms.Form):
     vacation_subject = forms.CharField(label=_("Objet de la réponse"), required=False, max_length=200)
     vacation_text = forms.CharField(label=_("Texte de la réponse"), required=False,
                                     widget=forms.Textarea(attrs={"rows": 5}))
-    signature = forms.CharField(label=_("Signature"), required=False, max_length=2000,
-                                help_text=_("Ajoutée à la fin de vos nouveaux messages."),
-                                widget=forms.Textarea(attrs={"rows": 4}))
 
     def clean_forward_to(self):
         return ", ".join(addresses(self.cleaned_data["forward_to"], "forward_to"))
@@ -100,3 +108,22 @@ class SettingsForm(DsfrFormMixin, forms.Form):
 
 class FolderForm(DsfrFormMixin, forms.Form):
     name = forms.CharField(label=_("Nom du dossier"), max_length=100)
+
+
+class SignatureForm(DsfrFormMixin, forms.ModelForm):
+    class Meta:
+        model = Signature
+        fields = ["name", "text", "is_default"]
+        labels = {"name": _("Nom de la signature"), "text": _("Texte"),
+                  "is_default": _("Signature par défaut (ajoutée automatiquement)")}
+        help_texts = {"name": _("Par exemple « Professeure » ou « Direction »."),
+                      "text": _("Texte simple, 2 000 caractères au plus.")}
+        widgets = {"text": forms.Textarea(attrs={"rows": 5})}
+
+
+class PreferencesForm(DsfrFormMixin, forms.ModelForm):
+    class Meta:
+        model = Preferences
+        fields = ["undo_seconds", "per_page", "mark_read_on_open", "conversations"]
+        help_texts = {"undo_seconds": _("Pendant ce délai après « Envoyer », « Annuler l'envoi » arrête le message."),
+                      "conversations": _("Les messages d'une même conversation sont regroupés dans la liste.")}

@@ -2,35 +2,47 @@
 Everything works without JavaScript; one URL per action."""
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.mail import actions, queries, reading
 from calanque.mail import quota as quota_mod
-from calanque.mail.models import Folder
+from calanque.mail.models import Folder, Message
 from calanque.mail.search import search_messages
 from calanque.webmail.access import (
     get_folder_for_user,
     get_mailbox_for_user,
     get_message_for_user,
+    get_draft_for_user,
     get_message_ids_for_user,
+    get_signature_for_user,
 )
-from calanque.webmail.forms import ComposeForm, FolderForm, SettingsForm
+from calanque.webmail import actions as webmail_actions
+from calanque.webmail.forms import ComposeForm, FolderForm, PreferencesForm, SettingsForm, SignatureForm
 
 PART = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,20}$")
+# Images shown in the page (never SVG: it can carry scripts).
+PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp")
 BODY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: {self}; font-src data:; frame-ancestors 'self'"
 
 
 def _context(request, mailbox, **extra):
+    # The sender's own pages release held messages whose time has come, so
+    # they leave even when no worker runs.
+    webmail_actions.release_due_sends(staff=request.user)
     quota = mailbox.quota_bytes
     return {"mailbox": mailbox, "tree": queries.folder_tree(mailbox), "quota_percent": quota_mod.percent_used(mailbox),
-            "quota_low": int(quota * 0.8), "quota_high": int(quota * 0.95), **extra}
+            "quota_low": int(quota * 0.8), "quota_high": int(quota * 0.95),
+            "held": webmail_actions.held_for(request.user), **extra}
 
 
 @login_required
@@ -43,13 +55,20 @@ def home(request):
 @login_required
 def folder(request, folder_id):
     current = get_folder_for_user(request.user, folder_id)
+    prefs = webmail_actions.preferences_for(request.user)
     sort = request.GET.get("tri", "date")
     filters = {name: request.GET.get(name) == "1" for name in ("unread", "flagged", "attachments")}
     page = int(request.GET.get("page", "1")) if request.GET.get("page", "1").isdigit() else 1
-    rows, total, page, pages = queries.list_messages(current, sort=sort, page=page, **filters)
+    conversations = prefs.conversations and sort in ("date", "date_asc") and not any(filters.values())
+    if conversations:
+        rows, total, page, pages = queries.list_conversations(current, page=page, per_page=prefs.per_page,
+                                                              oldest_first=sort == "date_asc")
+    else:
+        rows, total, page, pages = queries.list_messages(current, sort=sort, page=page, per_page=prefs.per_page,
+                                                         **filters)
     return render(request, "webmail/folder.html", _context(
         request, current.mailbox, current=current, rows=rows, total=total, page=page, pages=pages, sort=sort,
-        filters=filters, sorts=queries.SORTS))
+        filters=filters, sorts=queries.SORTS, conversations=conversations))
 
 
 @login_required
@@ -60,26 +79,33 @@ def search(request):
     return render(request, "webmail/search.html", _context(request, mailbox, q=text, rows=rows))
 
 
+def _remote_allowed(request, current) -> tuple[bool, bool]:
+    """(remote images shown, because the sender is on the user's list)."""
+    trusted = webmail_actions.trusts(request.user, current.content.from_address)
+    return trusted or request.GET.get("images") == "1", trusted
+
+
 @login_required
 def message(request, message_id):
     current = get_message_for_user(request.user, message_id)
-    if not current.seen:
+    if not current.seen and webmail_actions.preferences_for(request.user).mark_read_on_open:
         actions.do_set_flags(current.mailbox, [current.pk], seen=True)
     shown = reading.read(current)
+    remote, trusted = _remote_allowed(request, current)
+    thread = []
+    if current.content.thread_key:
+        thread = list(Message.objects.filter(mailbox=current.mailbox, content__thread_key=current.content.thread_key)
+                      .exclude(pk=current.pk).select_related("content", "folder").order_by("date", "id")[:50])
     return render(request, "webmail/message.html", _context(
-        request, current.mailbox, current=current.folder, item=current, reading=shown,
-        remote=request.GET.get("images") == "1"))
+        request, current.mailbox, current=current.folder, item=current, reading=shown, remote=remote,
+        trusted=trusted, thread=thread, previews=[a for a in shown.attachments if a.content_type in PREVIEWABLE],
+        attached_messages={a.part for a in shown.attachments if a.content_type == "message/rfc822"}))
 
 
-@login_required
-def message_body(request, message_id):
-    """The HTML of a message as its own document, for the sandboxed iframe."""
-    current = get_message_for_user(request.user, message_id)
-    shown = reading.read(current, allow_remote=request.GET.get("images") == "1",
-                         part_url=lambda part: reverse("webmail:attachment", args=[current.pk, part]) + "?apercu=1")
+def _body_document(request, html: str) -> HttpResponse:
     document = ('<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">'
                 '<style>body{font-family:sans-serif;margin:0;overflow-wrap:anywhere}img{max-width:100%;height:auto}'
-                '.calanque-suspect{color:#ce0500}</style></head><body>' + shown.html + "</body></html>")
+                '.calanque-suspect{color:#ce0500}</style></head><body>' + html + "</body></html>")
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     # The iframe is sandboxed (no scripts, no same-origin), and its document
     # may load nothing but inline styles and images from this server.
@@ -90,15 +116,28 @@ def message_body(request, message_id):
 
 
 @login_required
-def attachment(request, message_id, part):
+def message_body(request, message_id):
+    """The HTML of a message as its own document, for the sandboxed iframe."""
+    current = get_message_for_user(request.user, message_id)
+    shown = reading.read(current, allow_remote=_remote_allowed(request, current)[0],
+                         part_url=lambda part: reverse("webmail:attachment", args=[current.pk, part]) + "?apercu=1")
+    return _body_document(request, shown.html)
+
+
+def _attached(request, message_id, part):
     current = get_message_for_user(request.user, message_id)
     if not PART.match(part):
         raise Http404
     found = reading.attachment_bytes(current, part)
     if found is None:
         raise Http404
-    info, data = found
-    inline_image = request.GET.get("apercu") == "1" and info.content_type in ("image/png", "image/jpeg", "image/gif")
+    return current, found
+
+
+@login_required
+def attachment(request, message_id, part):
+    _current, (info, data) = _attached(request, message_id, part)
+    inline_image = request.GET.get("apercu") == "1" and info.content_type in PREVIEWABLE
     response = HttpResponse(data, content_type=info.content_type if inline_image else "application/octet-stream")
     disposition = "inline" if inline_image else "attachment"
     safe_name = re.sub(r'[\r\n"\\]', "_", info.filename)
@@ -106,6 +145,25 @@ def attachment(request, message_id, part):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+def attached_message(request, message_id, part):
+    """A message/rfc822 attachment shown as a message (read only)."""
+    current, (info, data) = _attached(request, message_id, part)
+    if info.content_type != "message/rfc822":
+        raise Http404
+    shown = reading.read_raw(data)
+    return render(request, "webmail/attached_message.html", _context(
+        request, current.mailbox, current=current.folder, item=current, part=part, reading=shown))
+
+
+@login_required
+def attached_message_body(request, message_id, part):
+    _current, (info, data) = _attached(request, message_id, part)
+    if info.content_type != "message/rfc822":
+        raise Http404
+    return _body_document(request, reading.read_raw(data, part_url=lambda p: None).html)
 
 
 @login_required
@@ -189,72 +247,148 @@ def _quoted(original) -> str:
     return "\n\n" + header + "\n" + "\n".join("> " + line for line in body.splitlines())
 
 
+def _original(request, value):
+    return get_message_for_user(request.user, value) if str(value or "").isdigit() else None
+
+
+def _setup(request):
+    """What compose starts from: the message answered or forwarded, whether
+    it is attached whole, the draft carried on, the prefilled fields. GET
+    reads the links (``repondre``, ``repondre_a_tous``, ``transferer``,
+    ``transferer_pj``, ``brouillon``); POST reads the hidden fields the page
+    carries (the draft id is updated by the autosave)."""
+    def source_get(name):
+        return (request.POST.get(name) if request.method == "POST" else "") or request.GET.get(name, "")
+
+    source = type("Source", (), {"get": staticmethod(lambda name, default="": source_get(name) or default)})
+    initial = {}
+    reply_all = source.get("repondre_a_tous", "").isdigit()
+    reply_to = _original(request, source.get("repondre_a_tous") if reply_all else source.get("repondre"))
+    attach_id = source.get("transferer_pj", "")
+    forward_of = _original(request, attach_id if attach_id.isdigit() else source.get("transferer"))
+    attach_original = attach_id.isdigit() or (request.method == "POST" and source.get("pj") == "1")
+    draft_value = source.get("brouillon", "")
+    draft = get_draft_for_user(request.user, draft_value)
+    if draft_value and draft is None and request.method == "GET":
+        messages.info(request, _("Ce brouillon n'existe plus (envoyé ou supprimé entre-temps)."))
+    if draft is not None and hasattr(draft, "held_send"):
+        draft = None  # being sent: never edited under the sender's feet
+    if request.method == "GET" and reply_to is not None:
+        shown = reading.read(reply_to)
+        subject = reply_to.content.subject
+        initial = {"to": shown.parsed.reply_to[0][1] if shown.parsed.reply_to else shown.parsed.from_address,
+                   "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
+                   "body": _quoted(shown)}
+        if reply_all:
+            others = [a for _n, a in shown.parsed.to + shown.parsed.cc
+                      if a and a != request.user.email and a != initial["to"]]
+            initial["cc"] = ", ".join(dict.fromkeys(others))
+    elif request.method == "GET" and forward_of is not None:
+        subject = forward_of.content.subject
+        initial = {"subject": f"Tr: {subject}", "body": "" if attach_original else _quoted(reading.read(forward_of))}
+    if draft is not None:
+        attach_original = False  # the draft holds it already
+        if request.method == "GET":
+            parsed = reading.read(draft).parsed
+            initial = {"to": ", ".join(a for _n, a in parsed.to), "cc": ", ".join(a for _n, a in parsed.cc),
+                       "bcc": ", ".join(a for _n, a in parsed.bcc), "subject": parsed.subject,
+                       "body": parsed.text.rstrip("\n"), "signature": ""}
+    return reply_to, forward_of, attach_original, draft, initial
+
+
+def _files(request, draft, forward_of, attach_original) -> list[tuple[str, str, bytes]]:
+    """Uploaded files, the draft's attachments the user kept, and the
+    original message when it is forwarded as an attachment."""
+    files = []
+    if draft is not None:
+        files += webmail_actions.draft_attachments(draft, parts=set(request.POST.getlist("garder")))
+    if attach_original and forward_of is not None:
+        files.append(((forward_of.content.subject or "message")[:150] + ".eml", "message/rfc822",
+                      reading.blobs.store().get(forward_of.content.sha256)))
+    files += [(f.name[:200], f.content_type or "application/octet-stream", f.read())
+              for f in request.FILES.getlist("attachments")][:20]
+    return files
+
+
+def _compose_url(draft, reply_to, forward_of) -> str:
+    query = {"brouillon": draft.pk}
+    if reply_to is not None:
+        query["repondre"] = reply_to.pk
+    if forward_of is not None:
+        query["transferer"] = forward_of.pk
+    return reverse("webmail:compose") + "?" + urlencode(query)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def compose(request):
     mailbox = get_mailbox_for_user(request.user)
-    reply_to = forward_of = None
-    initial = {}
-    reply_all = request.GET.get("repondre_a_tous", "").isdigit()
-    if reply_all:
-        request.GET = request.GET.copy()
-        request.GET["repondre"] = request.GET["repondre_a_tous"]
-    if request.GET.get("repondre", "").isdigit() or request.GET.get("transferer", "").isdigit():
-        original_id = request.GET.get("repondre") or request.GET.get("transferer")
-        original = get_message_for_user(request.user, original_id)
-        shown = reading.read(original)
-        subject = original.content.subject
-        if request.GET.get("repondre"):
-            reply_to = original
-            initial = {"to": shown.parsed.reply_to[0][1] if shown.parsed.reply_to else shown.parsed.from_address,
-                       "subject": subject if subject.lower().startswith("re:") else f"Re: {subject}",
-                       "body": _quoted(shown)}
-            if reply_all:
-                others = [a for _n, a in shown.parsed.to + shown.parsed.cc
-                          if a and a != request.user.email and a != initial["to"]]
-                initial["cc"] = ", ".join(dict.fromkeys(others))
-        else:
-            forward_of = original
-            initial = {"subject": f"Tr: {subject}", "body": _quoted(shown)}
-    draft = None
-    if request.GET.get("brouillon", "").isdigit():
-        draft = get_message_for_user(request.user, request.GET["brouillon"])
-        parsed = reading.read(draft).parsed
-        initial = {"to": ", ".join(a for _n, a in parsed.to), "cc": ", ".join(a for _n, a in parsed.cc),
-                   "bcc": ", ".join(a for _n, a in parsed.bcc), "subject": parsed.subject, "body": parsed.text}
-    elif mailbox.signature and "body" not in initial:
-        initial["body"] = "\n\n-- \n" + mailbox.signature
-    elif mailbox.signature:
-        initial["body"] = "\n\n-- \n" + mailbox.signature + initial["body"]
-    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial)
+    reply_to, forward_of, attach_original, draft, initial = _setup(request)
+    choices, default = webmail_actions.signature_choices(request.user)
+    initial.setdefault("signature", default)
+    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, signatures=choices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        files = [(f.name[:200], f.content_type or "application/octet-stream", f.read()) for f in data["attachments"]]
-        actions.do_send(request.user, to=data["to"], cc=data["cc"], bcc=data["bcc"], subject=data["subject"],
-                        body=data["body"], attachments=files, reply_to=reply_to, forward_of=forward_of, draft=draft)
+        chosen = next((c.text for c in choices if c.key == data["signature"]), "")
+        fields = {"to": data["to"], "cc": data["cc"], "bcc": data["bcc"], "subject": data["subject"],
+                  "body": webmail_actions.with_signature(data["body"], chosen),
+                  "attachments": _files(request, draft, forward_of, attach_original),
+                  "reply_to": reply_to, "forward_of": forward_of, "draft": draft}
+        seconds = webmail_actions.preferences_for(request.user).undo_seconds
+        if seconds:
+            webmail_actions.do_hold_send(request.user, seconds=seconds, **fields)
+        else:
+            actions.do_send(request.user, **fields)
         messages.success(request, _("Message envoyé."))
         return redirect("webmail:home")
-    return render(request, "webmail/compose.html", _context(request, mailbox, form=form, current=None, draft=draft),
-                  status=400 if request.method == "POST" else 200)
+    kept = [a for a in reading.read(draft).attachments if not a.inline] if draft is not None else []
+    return render(request, "webmail/compose.html", _context(
+        request, mailbox, form=form, current=None, draft=draft, reply_to=reply_to, forward_of=forward_of,
+        attach_original=attach_original, kept=kept, signatures=choices),
+        status=400 if request.method == "POST" else 200)
 
 
 @login_required
 @require_POST
 def save_draft(request):
-    """« Enregistrer le brouillon »: kept as typed, even with recipients not
-    yet valid (they are checked when sending)."""
+    """« Enregistrer le brouillon », and the autosave (asked for JSON): kept
+    as typed, even with recipients not yet valid (they are checked when
+    sending). The draft replaces the previous one: one draft per message."""
     data = request.POST
-    replaces = None
-    if data.get("brouillon", "").isdigit():
-        replaces = get_message_for_user(request.user, data["brouillon"])
+    reply_to, forward_of, attach_original, replaces, _initial = _setup(request)
+    choices, _default = webmail_actions.signature_choices(request.user)
+    chosen = next((c.text for c in choices if c.key == data.get("signature", "")), "")
     split = lambda value: [a.strip() for a in value.replace(";", ",").split(",") if a.strip()][:500]  # noqa: E731
-    files = [(f.name[:200], f.content_type or "application/octet-stream", f.read())
-             for f in request.FILES.getlist("attachments")][:20]
     draft = actions.do_save_draft(request.user, to=split(data.get("to", "")), cc=split(data.get("cc", "")),
                                   bcc=split(data.get("bcc", "")), subject=data.get("subject", "")[:200],
-                                  body=data.get("body", "")[:500_000], attachments=files, replaces=replaces)
+                                  body=webmail_actions.with_signature(data.get("body", "")[:500_000], chosen),
+                                  attachments=_files(request, replaces, forward_of, attach_original),
+                                  replaces=replaces)
+    url = _compose_url(draft, reply_to, forward_of)
+    if "application/json" in request.headers.get("Accept", ""):
+        attachments = [{"part": a.part, "filename": a.filename, "size": filesizeformat(a.size)}
+                       for a in reading.read(draft).attachments if not a.inline]
+        return JsonResponse({"draft": draft.pk, "url": url, "attachments": attachments,
+                             "saved_at": timezone.localtime().strftime("%H:%M:%S")})
     messages.success(request, _("Brouillon enregistré."))
-    return redirect(reverse("webmail:compose") + f"?brouillon={draft.pk}")
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def cancel_send(request, held_id):
+    """« Annuler l'envoi »: the message comes back in compose, as it was."""
+    cancelled = webmail_actions.do_cancel_held_send(request.user, held_id)
+    if cancelled is None:
+        messages.error(request, _("Trop tard : le message est déjà parti."))
+        return redirect("webmail:home")
+    messages.success(request, _("Envoi annulé. Le message est dans vos brouillons."))
+    query = {"brouillon": cancelled.draft.pk}
+    if cancelled.reply_to_id:
+        query["repondre"] = cancelled.reply_to_id
+    if cancelled.forward_of_id:
+        query["transferer"] = cancelled.forward_of_id
+    return redirect(reverse("webmail:compose") + "?" + urlencode(query))
 
 
 @login_required
@@ -263,13 +397,120 @@ def settings_view(request):
     mailbox = get_mailbox_for_user(request.user)
     form = SettingsForm(request.POST or None, initial={
         f: getattr(mailbox, f) for f in ("forward_to", "forward_keep_copy", "vacation_enabled", "vacation_start",
-                                         "vacation_end", "vacation_subject", "vacation_text", "signature")})
+                                         "vacation_end", "vacation_subject", "vacation_text")})
     if request.method == "POST" and form.is_valid():
-        actions.do_update_rules(mailbox, **form.cleaned_data)
+        actions.do_update_rules(mailbox, signature=mailbox.signature, **form.cleaned_data)
         messages.success(request, _("Réglages enregistrés."))
         return redirect("webmail:settings")
     return render(request, "webmail/settings.html", _context(request, mailbox, form=form, current=None),
                   status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def display_settings(request):
+    mailbox = get_mailbox_for_user(request.user)
+    prefs = webmail_actions.preferences_for(request.user)
+    form = PreferencesForm(request.POST or None, instance=prefs)
+    if request.method == "POST" and form.is_valid():
+        webmail_actions.do_update_preferences(request.user, **form.cleaned_data)
+        messages.success(request, _("Réglages enregistrés."))
+        return redirect("webmail:display_settings")
+    trusted = request.user.trusted_senders.all()
+    return render(request, "webmail/display_settings.html", _context(
+        request, mailbox, form=form, current=None, trusted=trusted), status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signatures(request, signature_id=None):
+    """The user's signatures: the list, and the form to add or edit one."""
+    mailbox = get_mailbox_for_user(request.user)
+    editing = get_signature_for_user(request.user, signature_id) if signature_id else None
+    form = SignatureForm(request.POST or None, instance=editing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            webmail_actions.do_save_signature(request.user, editing, **form.cleaned_data)
+        except webmail_actions.WebmailError as error:
+            form.add_error("name", str(error))
+        else:
+            messages.success(request, _("Signature enregistrée."))
+            return redirect("webmail:signatures")
+    return render(request, "webmail/signatures.html", _context(
+        request, mailbox, form=form, current=None, editing=editing, signatures=request.user.signatures.all(),
+        institutional=webmail_actions.institutional_text(request.user)),
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def delete_signature(request, signature_id):
+    signature = get_signature_for_user(request.user, signature_id)
+    webmail_actions.do_delete_signature(request.user, signature)
+    messages.success(request, _("Signature « %(name)s » supprimée.") % {"name": signature.name})
+    return redirect("webmail:signatures")
+
+
+@login_required
+@require_POST
+def trust_sender(request, message_id):
+    current = get_message_for_user(request.user, message_id)
+    webmail_actions.do_trust_sender(request.user, current.content.from_address)
+    messages.success(request, _("Les images distantes de %(a)s seront toujours affichées.")
+                     % {"a": current.content.from_address})
+    return redirect("webmail:message", current.pk)
+
+
+@login_required
+@require_POST
+def untrust_sender(request):
+    webmail_actions.do_untrust_sender(request.user, request.POST.get("adresse", ""))
+    messages.success(request, _("Expéditeur retiré de la liste."))
+    return redirect("webmail:display_settings")
+
+
+@login_required
+def cleanup(request):
+    """Clean-up assistant: what takes room, and the ways to free it."""
+    mailbox = get_mailbox_for_user(request.user)
+    bins = Folder.objects.filter(mailbox=mailbox, special__in=[Folder.Special.TRASH, Folder.Special.JUNK])
+    return render(request, "webmail/cleanup.html", _context(
+        request, mailbox, current=None, largest=queries.largest_messages(mailbox),
+        folders=queries.folders_by_size(mailbox), bins=bins, bins_bytes=sum(f.size_bytes for f in bins),
+        bins_total=sum(f.total for f in bins)))
+
+
+@login_required
+@require_POST
+def empty_bins(request):
+    mailbox = get_mailbox_for_user(request.user)
+    count = sum(actions.do_empty_folder(mailbox, f) for f in Folder.objects.filter(
+        mailbox=mailbox, special__in=[Folder.Special.TRASH, Folder.Special.JUNK]))
+    messages.success(request, _("Corbeille et Indésirables vidés : %(n)d message(s) supprimé(s) définitivement.")
+                     % {"n": count})
+    return redirect("webmail:cleanup")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_attachments(request, message_id):
+    """Remove a message's attachments, keeping its text (asks first)."""
+    current = get_message_for_user(request.user, message_id)
+    from_cleanup = request.GET.get("retour") == "menage" or request.POST.get("retour") == "menage"
+    if request.method == "GET":
+        attachments = [a for a in reading.read(current).attachments if not a.inline]
+        return render(request, "webmail/remove_attachments.html", _context(
+            request, current.mailbox, current=current.folder, item=current, attachments=attachments,
+            back="menage" if from_cleanup else ""))
+    before = current.size
+    try:
+        lighter = actions.do_remove_attachments(current.mailbox, current)
+    except actions.MailError as error:
+        messages.error(request, str(error))
+        return redirect("webmail:message", current.pk)
+    messages.success(request, _("Pièces jointes retirées : %(n)s libérés. Le texte du message est conservé.")
+                     % {"n": filesizeformat(max(0, before - lighter.size))})
+    return redirect("webmail:cleanup") if from_cleanup else redirect("webmail:message", lighter.pk)
 
 
 def _folder_error(request, error, folder_id=None):

@@ -12,6 +12,7 @@ from calanque.accounts.actions import send_password_reminders
 from calanque.assistance.actions import close_resolved
 from calanque.mail import outbound
 from calanque.mail.actions import purge_old_messages
+from calanque.webmail.actions import release_due_sends
 
 log = logging.getLogger("calanque.worker")
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         last_housekeeping = 0.0
         while not stop.is_set():
             recovery.process_requests()
+            release_due_sends()  # « Annuler l'envoi » window over: send, before relaying
             sent = outbound.relay_due()
             if sent:
                 log.info("%d courriel(s) envoyé(s)", sent)
