@@ -7,16 +7,29 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.text import slugify
 
 from calanque.academy.identifiers import numen_fingerprint
 from calanque.academy.models import Academy, Staff, SupportTeam
 from calanque.accounts import actions as account_actions
 from calanque.accounts import recovery
 from calanque.accounts.actions import Client, normalise_login
-from calanque.assistance import routing
+from calanque.assistance import routing, sla
 from calanque.assistance.files import CheckedFile
-from calanque.assistance.models import Incident, Status, Ticket, TicketEvent, TicketFile, TicketMessage
+from calanque.assistance.hours import now
+from calanque.assistance.models import (
+    AgentPreferences,
+    Article,
+    CannedAnswer,
+    Incident,
+    Status,
+    TeamNotice,
+    TeamSettings,
+    Ticket,
+    TicketEvent,
+    TicketFile,
+    TicketMessage,
+)
 from calanque.mail import blobs
 from calanque.mail.sending import notify
 
@@ -32,7 +45,8 @@ def _event(ticket: Ticket, actor: Staff | None, text: str) -> None:
 
 
 def _add_message(ticket, author, body, files: list[CheckedFile], internal=False) -> TicketMessage:
-    message = TicketMessage.objects.create(ticket=ticket, author=author, body=body, internal=internal)
+    message = TicketMessage.objects.create(ticket=ticket, author=author, body=body, internal=internal,
+                                           created_at=now())
     for f in files:
         TicketFile.objects.create(message=message, filename=f.filename, content_type=f.content_type,
                                   size=len(f.data), sha256=blobs.store().put(f.data))
@@ -41,7 +55,17 @@ def _add_message(ticket, author, body, files: list[CheckedFile], internal=False)
 
 def _link(base_url: str, ticket: Ticket, agent: bool = False) -> str:
     name = "assistance:agent_ticket" if agent else "assistance:ticket"
-    return base_url.rstrip("/") + reverse(name, args=[ticket.pk])
+    return (base_url or settings.CALANQUE_PUBLIC_URL).rstrip("/") + reverse(name, args=[ticket.pk])
+
+
+def new_ticket(**fields) -> Ticket:
+    """Create a request with its service-level deadlines (inside the caller's
+    transaction). Every way of filing a request goes through here."""
+    at = now()
+    ticket = Ticket(created_at=at, updated_at=at, **fields)
+    sla.set_deadlines(ticket)
+    ticket.save()
+    return ticket
 
 
 def do_file_ticket(requester: Staff, *, category: str, urgency: str, subject: str, body: str,
@@ -49,9 +73,9 @@ def do_file_ticket(requester: Staff, *, category: str, urgency: str, subject: st
     """File a request for a signed-in person, routed by their profile."""
     way = routing.route(requester.academy, requester, category)
     with transaction.atomic():
-        ticket = Ticket.objects.create(academy=requester.academy, requester=requester, team=way.team,
-                                       routing_reason=way.reason, category=category, urgency=urgency,
-                                       subject=subject, technical_context=context)
+        ticket = new_ticket(academy=requester.academy, requester=requester, team=way.team,
+                            routing_reason=way.reason, category=category, urgency=urgency,
+                            subject=subject, technical_context=context)
         _add_message(ticket, requester, body, files)
         _event(ticket, requester, f"Demande créée, orientée vers {way.team.name}")
         _notify_team(ticket, base_url)
@@ -70,10 +94,9 @@ def do_file_anonymous_ticket(academy: Academy, *, identifier: str, numen: str, c
         matches = numen_fingerprint(numen, settings.CALANQUE_NUMEN_KEY) == staff.numen_hash
     way = routing.route(academy, staff, category)
     with transaction.atomic():
-        ticket = Ticket.objects.create(academy=academy, requester=None, claimed_identifier=email[:254],
-                                       contact_email=contact_email, identity_to_check=True, numen_matches=matches,
-                                       team=way.team, routing_reason=way.reason, category=category,
-                                       subject=subject)
+        ticket = new_ticket(academy=academy, requester=None, claimed_identifier=email[:254],
+                            contact_email=contact_email, identity_to_check=True, numen_matches=matches,
+                            team=way.team, routing_reason=way.reason, category=category, subject=subject)
         _add_message(ticket, None, body, [])
         _event(ticket, None, f"Demande sans connexion pour {email} ({'compte trouvé' if staff else 'compte inconnu'})"
                              f", orientée vers {way.team.name}")
@@ -85,24 +108,59 @@ def do_file_anonymous_ticket(academy: Academy, *, identifier: str, numen: str, c
     return ticket
 
 
+def team_notice(team: SupportTeam) -> str:
+    row = TeamSettings.objects.filter(team=team).first()
+    return row.new_request_notice if row else TeamNotice.TEAM_ADDRESS
+
+
+def _wants(agent: Staff, field: str) -> bool:
+    preferences = AgentPreferences.objects.filter(staff=agent).first()
+    return preferences is None or getattr(preferences, field)
+
+
 def _notify_team(ticket: Ticket, base_url: str) -> None:
-    if ticket.team.email:
-        notify(ticket.team.email, f"Nouvelle demande {ticket.reference} : {ticket.subject}",
+    """Tell the team of a new request, as the team chose: not at all, at its
+    address, or each of its agents (except those who opted out)."""
+    mode = team_notice(ticket.team)
+    if mode == TeamNotice.TEAM_ADDRESS:
+        recipients = [ticket.team.email] if ticket.team.email else []
+    elif mode == TeamNotice.AGENTS:
+        recipients = [agent.email for agent in ticket.team.members.filter(is_active=True).order_by("pk")
+                      if _wants(agent, "new_requests")]
+    else:
+        recipients = []
+    for to in recipients:
+        notify(to, f"Nouvelle demande {ticket.reference} : {ticket.subject}",
                f"Nouvelle demande pour {ticket.team.name} ({ticket.get_category_display()}, "
                f"urgence : {ticket.get_urgency_display()}).\n\n{_link(base_url, ticket, agent=True)}\n",
                academy=ticket.academy)
 
 
-def do_requester_reply(requester: Staff, ticket: Ticket, body: str, files: list[CheckedFile]) -> None:
+def _notify_assignee(ticket: Ticket, author: Staff | None, body: str, base_url: str) -> None:
+    agent = ticket.assignee
+    if agent is None or agent == author or not agent.is_active or not _wants(agent, "requester_replies"):
+        return
+    notify(agent.email, f"Réponse de l'usager : {ticket.reference} {ticket.subject}",
+           f"L'usager a répondu à la demande {ticket.reference} que vous suivez :\n\n{body}\n\n"
+           f"{_link(base_url, ticket, agent=True)}\n", academy=ticket.academy)
+
+
+def do_requester_reply(requester: Staff, ticket: Ticket, body: str, files: list[CheckedFile], *,
+                       base_url: str = "") -> None:
+    """The requester answers: the request reopens (from « en attente »,
+    « résolu » or « clos ») and its agent is told."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = Ticket.objects.select_for_update().select_related("assignee", "team").get(pk=ticket.pk)
         _add_message(ticket, requester, body, files)
+        fields = ["status", "updated_at"]
         if ticket.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
             _event(ticket, requester, "Réponse de l'usager : demande rouverte" if ticket.status != Status.WAITING
                    else "Réponse de l'usager")
+            fields += sla.follow_status(ticket, Status.OPEN, now())
             ticket.status = Status.OPEN
-        ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["status", "updated_at"])
+        ticket.updated_at = now()
+        ticket.save(update_fields=fields)
+        _notify_assignee(ticket, requester, body, base_url)
 
 
 def do_agent_reply(agent: Staff, ticket: Ticket, body: str, files: list[CheckedFile], *, internal: bool,
@@ -113,12 +171,13 @@ def do_agent_reply(agent: Staff, ticket: Ticket, body: str, files: list[CheckedF
         ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
         _add_message(ticket, agent, body, files, internal=internal)
         fields = ["updated_at"]
-        ticket.updated_at = timezone.now()
+        ticket.updated_at = now()
         if not internal:
             if ticket.first_response_at is None:
-                ticket.first_response_at = timezone.now()
+                ticket.first_response_at = ticket.updated_at
                 fields.append("first_response_at")
             if ticket.status in (Status.NEW, Status.OPEN):
+                fields += sla.follow_status(ticket, Status.WAITING, ticket.updated_at)
                 ticket.status = Status.WAITING
                 fields.append("status")
             if ticket.assignee_id is None:
@@ -143,15 +202,18 @@ def do_set_status(agent: Staff, ticket: Ticket, status: str) -> None:
         if ticket.status == status:
             return
         _event(ticket, agent, f"État : {Status(ticket.status).label} → {Status(status).label}")
+        at = now()
+        fields = ["status", "resolved_at", "updated_at"] + sla.follow_status(ticket, status, at)
+        if status == Status.RESOLVED or (status == Status.CLOSED and ticket.resolved_at is None):
+            ticket.resolved_at = at
         ticket.status = status
-        ticket.resolved_at = timezone.now() if status == Status.RESOLVED else ticket.resolved_at
-        ticket.updated_at = timezone.now()
-        ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+        ticket.updated_at = at
+        ticket.save(update_fields=fields)
 
 
 def do_take(agent: Staff, ticket: Ticket) -> None:
     with transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, updated_at=timezone.now(),
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=agent, updated_at=now(),
                                                    status=Status.OPEN if ticket.status == Status.NEW else ticket.status)
         _event(ticket, agent, f"Prise en charge par {agent.get_full_name()}")
 
@@ -161,7 +223,7 @@ def do_reassign(agent: Staff, ticket: Ticket, team: SupportTeam, reason: str) ->
         raise TicketError("équipe d'une autre académie")
     with transaction.atomic():
         _event(ticket, agent, f"Réorientée de {ticket.team.name} vers {team.name} : {reason}")
-        Ticket.objects.filter(pk=ticket.pk).update(team=team, assignee=None, updated_at=timezone.now())
+        Ticket.objects.filter(pk=ticket.pk).update(team=team, assignee=None, updated_at=now())
 
 
 def do_verify_identity(agent: Staff, ticket: Ticket) -> None:
@@ -197,7 +259,7 @@ def do_send_link_for(agent: Staff, ticket: Ticket, client: Client, base_url: str
 
 def close_resolved(days: int = CLOSE_AFTER_DAYS) -> int:
     """Close requests resolved more than ``days`` ago without an answer (worker)."""
-    limit = timezone.now() - timedelta(days=days)
+    limit = now() - timedelta(days=days)
     tickets = list(Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=limit))
     for ticket in tickets:
         do_set_status(None, ticket, Status.CLOSED)
@@ -224,3 +286,51 @@ def do_unlock_for(agent: Staff, ticket: Ticket, client: Client) -> None:
     with transaction.atomic():
         account_actions.do_unlock(agent, account, client)
         _event(ticket, agent, f"Blocage de connexion de {account.identifier} levé")
+
+
+# --- Desk content and settings ----------------------------------------------------
+
+def do_save_canned_answer(agent: Staff, answer: CannedAnswer | None, *, team: SupportTeam | None, title: str,
+                          body: str) -> CannedAnswer:
+    """Create or change a canned answer (the caller checked that ``agent``
+    manages both the old and the new team)."""
+    answer = answer or CannedAnswer(academy=agent.academy)
+    answer.team, answer.title, answer.body = team, title, body
+    answer.updated_by, answer.updated_at = agent, now()
+    with transaction.atomic():
+        answer.save()
+    return answer
+
+
+def do_delete_canned_answer(agent: Staff, answer: CannedAnswer) -> None:
+    with transaction.atomic():
+        answer.delete()
+
+
+def do_save_article(agent: Staff, article: Article | None, *, title: str, category: str, body: str,
+                    state: str, slug: str = "") -> Article:
+    """Create or change a help article (editors, from the desk)."""
+    if article is None:
+        base = slugify(slug or title)[:90] or "article"
+        slug, n = base, 2
+        while Article.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        article = Article(slug=slug)
+    article.title, article.category, article.body, article.state = title, category, body, state
+    article.updated_at = now()
+    with transaction.atomic():
+        article.save()
+    return article
+
+
+def do_set_team_notice(agent: Staff, team: SupportTeam, mode: str) -> None:
+    if mode not in TeamNotice.values:
+        raise TicketError("choix inconnu")
+    with transaction.atomic():
+        TeamSettings.objects.update_or_create(team=team, defaults={"new_request_notice": mode})
+
+
+def do_set_preferences(agent: Staff, *, new_requests: bool, requester_replies: bool) -> None:
+    with transaction.atomic():
+        AgentPreferences.objects.update_or_create(staff=agent, defaults={
+            "new_requests": new_requests, "requester_replies": requester_replies})

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from calanque.assistance.models import Article, Incident, RoutingRule, Ticket
+from calanque.assistance.models import (
+    Article,
+    CannedAnswer,
+    ClosedDay,
+    DeskSettings,
+    Incident,
+    OpeningHours,
+    RoutingRule,
+    ServiceLevel,
+    TeamSettings,
+    Ticket,
+)
 
 
 @admin.register(RoutingRule)
@@ -32,3 +43,42 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["views", "helpful_yes", "helpful_no", "requests_avoided"]
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    extra = 0
+
+
+class ServiceLevelInline(admin.TabularInline):
+    model = ServiceLevel
+    extra = 0
+    max_num = 3
+
+
+@admin.register(DeskSettings)
+class DeskSettingsAdmin(admin.ModelAdmin):
+    """Business hours, closed days and service levels of an académie. Without
+    opening hours: Monday to Friday, 8 h–17 h; without a service level for an
+    urgency: 4 h/16 h (bloquant), 8 h/40 h (normale), 16 h/80 h (peut attendre)."""
+
+    list_display = ["academy", "public_holidays"]
+    inlines = [OpeningHoursInline, ClosedDayInline, ServiceLevelInline]
+
+
+@admin.register(CannedAnswer)
+class CannedAnswerAdmin(admin.ModelAdmin):
+    list_display = ["title", "team", "academy", "updated_at"]
+    list_filter = ["academy", "team"]
+    search_fields = ["title", "body"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(TeamSettings)
+class TeamSettingsAdmin(admin.ModelAdmin):
+    list_display = ["team", "new_request_notice"]

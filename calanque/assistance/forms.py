@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calanque.assistance.files import MAX_FILES, FileRefused, check
-from calanque.assistance.models import Category, Status, Urgency
+from calanque.assistance.models import Category, Status, TeamNotice, Urgency
 from calanque.core.forms import DsfrFormMixin
 from calanque.webmail.forms import MultipleFileField
 
@@ -73,3 +73,76 @@ class IncidentForm(DsfrFormMixin, forms.Form):
         if self.cleaned_data["ends_at"] <= timezone.now():
             raise forms.ValidationError(_("La fin prévue doit être dans le futur."))
         return self.cleaned_data["ends_at"]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters (GET); anything unexpected falls back to the default."""
+
+    etat = forms.CharField(required=False)
+    categorie = forms.ChoiceField(required=False, choices=[("", _("Toutes"))] + Category.choices)
+    urgence = forms.ChoiceField(required=False, choices=[("", _("Toutes"))] + Urgency.choices)
+    moi = forms.BooleanField(required=False)
+    libres = forms.BooleanField(required=False)
+    retard = forms.BooleanField(required=False)
+    q = forms.CharField(required=False, max_length=100)
+    tri = forms.ChoiceField(required=False, choices=[
+        ("recentes", _("Mises à jour récemment")), ("anciennes", _("Les plus anciennes d'abord")),
+        ("echeance", _("Échéance de résolution la plus proche")), ("urgence", _("Les plus urgentes d'abord"))])
+
+    def filter(self):
+        from calanque.assistance.queries import QueueFilter
+
+        self.is_valid()  # an invalid field is ignored, the others still filter
+        data = self.cleaned_data
+        status = data.get("etat") or "ouvertes"
+        return QueueFilter(
+            status=status if status in ["ouvertes", "toutes", *Status.values] else "ouvertes",
+            category=data.get("categorie", ""), urgency=data.get("urgence", ""), mine=data.get("moi", False),
+            unassigned=data.get("libres", False), late=data.get("retard", False),
+            text=data.get("q", "").replace("\x00", "").strip(), sort=data.get("tri") or "recentes")
+
+
+class CannedAnswerForm(DsfrFormMixin, forms.Form):
+    team = forms.ChoiceField(label=_("Pour"))
+    title = forms.CharField(label=_("Titre"), max_length=120,
+                            error_messages={"required": _("Donnez un titre à la réponse type.")})
+    body = forms.CharField(label=_("Texte"), max_length=10000, widget=forms.Textarea(attrs={"rows": 8}),
+                           error_messages={"required": _("Écrivez le texte de la réponse type.")},
+                           help_text=_("Vous pouvez utiliser {prenom}, {nom}, {reference}, {titre}, {equipe} et "
+                                       "{agent} : ils seront remplacés en insérant la réponse."))
+
+    def __init__(self, *args, teams, academy_wide: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.teams = {str(t.pk): t for t in teams}
+        choices = [("", _("Toute l'académie"))] if academy_wide else []
+        self.fields["team"].choices = choices + [(key, t.name) for key, t in self.teams.items()]
+        self.fields["team"].required = not academy_wide
+
+    def clean_team(self):
+        value = self.cleaned_data["team"]
+        return self.teams[value] if value else None
+
+
+class ArticleForm(DsfrFormMixin, forms.Form):
+    title = forms.CharField(label=_("Titre"), max_length=200,
+                            error_messages={"required": _("Donnez un titre à l'article.")})
+    category = forms.ChoiceField(label=_("Catégorie"), choices=Category.choices)
+    body = forms.CharField(label=_("Texte (Markdown)"), max_length=50000,
+                           widget=forms.Textarea(attrs={"rows": 16}),
+                           error_messages={"required": _("Écrivez le texte de l'article.")},
+                           help_text=_("Titres avec ##, listes avec -, **gras**, [lien](https://…). Le HTML est "
+                                       "filtré à l'affichage."))
+    state = forms.ChoiceField(label=_("État"), choices=[("brouillon", _("Brouillon (invisible des usagers)")),
+                                                        ("publie", _("Publié"))], widget=forms.RadioSelect)
+
+
+class TeamNoticeForm(forms.Form):
+    mode = forms.ChoiceField(choices=TeamNotice.choices)
+
+
+class PreferencesForm(DsfrFormMixin, forms.Form):
+    new_requests = forms.BooleanField(
+        label=_("Recevoir un message pour chaque nouvelle demande de mes équipes"), required=False,
+        help_text=_("Seulement pour les équipes qui ont choisi d'écrire à chaque agent."))
+    requester_replies = forms.BooleanField(
+        label=_("Recevoir un message quand l'usager répond à une demande que je suis"), required=False)

@@ -77,6 +77,12 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(_("mise à jour le"), default=timezone.now)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Service levels (business hours of the académie, see sla.py). The
+    # resolution deadline moves later by the business time spent waiting for
+    # the requester (``sla_paused_at`` is set while the status is « en attente »).
+    first_response_due = models.DateTimeField(_("première réponse attendue avant"), null=True, blank=True)
+    resolution_due = models.DateTimeField(_("résolution attendue avant"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("demande d'assistance")
@@ -90,6 +96,23 @@ class Ticket(models.Model):
     @property
     def reference(self) -> str:
         return f"DEM-{self.pk:06d}"
+
+    def first_response_late(self, now) -> bool:
+        if self.first_response_due is None:
+            return False
+        if self.first_response_at is None and self.status in (Status.RESOLVED, Status.CLOSED):
+            return self.resolved_at is not None and self.resolved_at > self.first_response_due
+        return (self.first_response_at or now) > self.first_response_due
+
+    def resolution_late(self, now) -> bool:
+        if self.resolution_due is None:
+            return False
+        if self.status in (Status.RESOLVED, Status.CLOSED):
+            return self.resolved_at is not None and self.resolved_at > self.resolution_due
+        return (self.sla_paused_at or now) > self.resolution_due
+
+    def sla_breached(self, now) -> bool:
+        return self.first_response_late(now) or self.resolution_late(now)
 
 
 class TicketMessage(models.Model):
@@ -166,6 +189,140 @@ class Article(models.Model):
         verbose_name = _("article d'aide")
         verbose_name_plural = _("articles d'aide")
         ordering = ["category", "title"]
+        permissions = [("edit_help", _("Rédiger les articles d'aide et les réponses types de l'académie"))]
 
     def __str__(self):
         return self.title
+
+
+# --- Agents' desk: service levels, business hours, canned answers, notifications ---
+
+class DeskSettings(models.Model):
+    """The business calendar and service levels of an académie's assistance.
+    Without opening hours, Monday to Friday 8 h–17 h applies; without a
+    target for an urgency, the default targets of ``sla.DEFAULT_TARGETS``."""
+
+    academy = models.OneToOneField(Academy, on_delete=models.CASCADE, related_name="desk_settings",
+                                   verbose_name=_("académie"))
+    public_holidays = models.BooleanField(
+        _("fermé les jours fériés"), default=True,
+        help_text=_("Les onze jours fériés de la métropole, calculés chaque année (Pâques compris)."))
+
+    class Meta:
+        verbose_name = _("réglages de l'assistance")
+        verbose_name_plural = _("réglages de l'assistance")
+
+    def __str__(self):
+        return str(self.academy)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("lundi")
+    TUESDAY = 1, _("mardi")
+    WEDNESDAY = 2, _("mercredi")
+    THURSDAY = 3, _("jeudi")
+    FRIDAY = 4, _("vendredi")
+    SATURDAY = 5, _("samedi")
+    SUNDAY = 6, _("dimanche")
+
+
+class OpeningHours(models.Model):
+    """One opening interval of a weekday (heure de Paris)."""
+
+    settings = models.ForeignKey(DeskSettings, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    opens = models.TimeField(_("ouverture"))
+    closes = models.TimeField(_("fermeture"))
+
+    class Meta:
+        verbose_name = _("horaire d'ouverture")
+        verbose_name_plural = _("horaires d'ouverture")
+        ordering = ["weekday", "opens"]
+        constraints = [models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")),
+                                              name="opening_before_closing")]
+
+
+class ClosedDay(models.Model):
+    """A day without service besides the public holidays (pont, fermeture)."""
+
+    settings = models.ForeignKey(DeskSettings, on_delete=models.CASCADE, related_name="closed_days")
+    day = models.DateField(_("jour"))
+    name = models.CharField(_("motif"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("jour de fermeture")
+        verbose_name_plural = _("jours de fermeture")
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["settings", "day"], name="one_closed_day_per_date")]
+
+
+class ServiceLevel(models.Model):
+    """Time to first response and to resolution for one urgency, in
+    business hours."""
+
+    settings = models.ForeignKey(DeskSettings, on_delete=models.CASCADE, related_name="service_levels")
+    urgency = models.CharField(_("urgence"), max_length=10, choices=Urgency.choices)
+    first_response_hours = models.PositiveSmallIntegerField(_("première réponse (heures ouvrées)"))
+    resolution_hours = models.PositiveSmallIntegerField(_("résolution (heures ouvrées)"))
+
+    class Meta:
+        verbose_name = _("engagement de service")
+        verbose_name_plural = _("engagements de service")
+        ordering = ["urgency"]
+        constraints = [models.UniqueConstraint(fields=["settings", "urgency"], name="one_service_level_per_urgency")]
+
+
+class CannedAnswer(models.Model):
+    """A ready-made reply (réponse type), for one team or the whole académie
+    (no team). Placeholders are replaced when it is inserted."""
+
+    academy = models.ForeignKey(Academy, on_delete=models.CASCADE, related_name="canned_answers")
+    team = models.ForeignKey(SupportTeam, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="canned_answers", verbose_name=_("équipe"))
+    title = models.CharField(_("titre"), max_length=120)
+    body = models.TextField(_("texte"), max_length=10000)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("réponse type")
+        verbose_name_plural = _("réponses types")
+        ordering = ["title", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class TeamNotice(models.TextChoices):
+    OFF = "aucune", _("Aucune notification")
+    TEAM_ADDRESS = "adresse", _("Un message à l'adresse de l'équipe")
+    AGENTS = "agents", _("Un message à chaque agent de l'équipe")
+
+
+class TeamSettings(models.Model):
+    """How a team hears of new requests (without a row: the team address)."""
+
+    team = models.OneToOneField(SupportTeam, on_delete=models.CASCADE, related_name="desk_settings",
+                                verbose_name=_("équipe"))
+    new_request_notice = models.CharField(_("à chaque nouvelle demande"), max_length=10,
+                                          choices=TeamNotice.choices, default=TeamNotice.TEAM_ADDRESS)
+
+    class Meta:
+        verbose_name = _("notifications d'une équipe")
+        verbose_name_plural = _("notifications des équipes")
+
+
+class AgentPreferences(models.Model):
+    """An agent's own notifications (without a row: both on)."""
+
+    staff = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                 related_name="desk_preferences")
+    new_requests = models.BooleanField(
+        _("Recevoir un message pour chaque nouvelle demande de mes équipes"), default=True,
+        help_text=_("Seulement si l'équipe a choisi d'écrire à chaque agent."))
+    requester_replies = models.BooleanField(
+        _("Recevoir un message quand l'usager répond à une demande que je suis"), default=True)
+
+    class Meta:
+        verbose_name = _("préférences d'un agent")
+        verbose_name_plural = _("préférences des agents")

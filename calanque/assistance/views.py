@@ -3,7 +3,6 @@ sign in, and the agents' desk. Thin views over assistance.actions."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,17 +12,39 @@ from django.views.decorators.http import require_http_methods, require_POST
 from calanque.academy.models import SupportTeam
 from calanque.accounts.models import AuditEvent
 from calanque.accounts.throttle import Rule, locked_for, record_failure
-from calanque.assistance import actions, knowledge, queries, routing
-from calanque.assistance.access import agent_teams, get_ticket_for_agent, get_ticket_for_requester, is_agent
+from calanque.assistance import actions, dashboard, knowledge, queries, routing
+from calanque.assistance.access import (
+    get_canned_answer_for_manager,
+    get_ticket_for_agent,
+    get_ticket_for_requester,
+    is_agent,
+    is_editor,
+    visible_teams,
+)
 from calanque.assistance.forms import (
     AgentReplyForm,
     AnonymousTicketForm,
+    ArticleForm,
+    CannedAnswerForm,
     IncidentForm,
+    PreferencesForm,
+    QueueFilterForm,
     ReplyForm,
     StatusForm,
+    TeamNoticeForm,
     TicketForm,
 )
-from calanque.assistance.models import Article, Status, Ticket, TicketFile
+from calanque.assistance.hours import now
+from calanque.assistance.models import (
+    AgentPreferences,
+    Article,
+    Category,
+    Status,
+    TeamNotice,
+    Ticket,
+    TicketFile,
+    Urgency,
+)
 from calanque.core.clients import client_ip, client_of, describe_user_agent, user_agent
 from calanque.mail import blobs
 from calanque.mail.models import Mailbox
@@ -120,7 +141,8 @@ def reply(request, ticket_id):
     current = get_ticket_for_requester(request.user, ticket_id)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        actions.do_requester_reply(request.user, current, form.cleaned_data["body"], form.cleaned_data["files"])
+        actions.do_requester_reply(request.user, current, form.cleaned_data["body"], form.cleaned_data["files"],
+                                   base_url=_base(request))
         messages.success(request, _("Message ajouté à votre demande."))
         return redirect("assistance:ticket", current.pk)
     return render(request, "assistance/ticket.html", {
@@ -148,33 +170,59 @@ def download(request, file_id):
 def queue(request):
     if not is_agent(request.user):
         raise Http404
-    tickets = Ticket.objects.filter(academy=request.user.academy).select_related("team", "requester", "assignee")
-    if not request.user.is_superuser:
-        tickets = tickets.filter(team__in=agent_teams(request.user))
-    status = request.GET.get("etat", "ouvertes")
-    if status == "ouvertes":
-        tickets = tickets.exclude(status__in=[Status.RESOLVED, Status.CLOSED])
-    elif status in Status.values:
-        tickets = tickets.filter(status=status)
-    if request.GET.get("moi") == "1":
-        tickets = tickets.filter(assignee=request.user)
-    if request.GET.get("libres") == "1":
-        tickets = tickets.filter(assignee__isnull=True)
-    text = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    if text:
-        tickets = tickets.filter(Q(subject__icontains=text) | Q(requester__last_name__icontains=text)
-                                 | Q(claimed_identifier__icontains=text))
-    return render(request, "assistance/queue.html", {"tickets": tickets[:200], "status": status, "q": text,
-                                                     "statuses": Status.choices, "incident_form": IncidentForm()})
+    filters = QueueFilterForm(request.GET)
+    wanted = filters.filter()
+    tickets = list(queries.queue(request.user, wanted)[:200])
+    at = now()
+    for t in tickets:
+        t.late = t.sla_breached(at)
+    return render(request, "assistance/queue.html", {
+        "tickets": tickets, "wanted": wanted, "filters": filters, "statuses": Status.choices,
+        "categories": Category.choices, "urgencies": Urgency.choices, "sorts": filters.fields["tri"].choices,
+        "incident_form": IncidentForm(), "editor": is_editor(request.user)})
+
+
+def _agent_page(request, current, form, status=200):
+    at = now()
+    answers = queries.canned_answers_for(request.user, current)
+    return render(request, "assistance/agent_ticket.html", {
+        "ticket": current, "entries": current.messages.prefetch_related("files"), "events": current.events.all(),
+        "form": form, "statuses": Status.choices,
+        "teams": SupportTeam.objects.filter(academy=current.academy).exclude(pk=current.team_id),
+        "answers": [(a, queries.fill(a.body, current, request.user)) for a in answers],
+        "first_response_late": current.first_response_late(at), "resolution_late": current.resolution_late(at),
+    }, status=status)
 
 
 @login_required
 def agent_ticket(request, ticket_id):
+    return _agent_page(request, get_ticket_for_agent(request.user, ticket_id), AgentReplyForm())
+
+
+@login_required
+@require_POST
+def agent_reply(request, ticket_id):
+    """Send a reply or a note; or, with « Insérer », put the chosen canned
+    answer into the text and show the form again (works without JavaScript)."""
     current = get_ticket_for_agent(request.user, ticket_id)
-    return render(request, "assistance/agent_ticket.html", {
-        "ticket": current, "entries": current.messages.prefetch_related("files"), "events": current.events.all(),
-        "form": AgentReplyForm(), "statuses": Status.choices,
-        "teams": SupportTeam.objects.filter(academy=current.academy).exclude(pk=current.team_id)})
+    if "inserer" in request.POST:
+        chosen = next((a for a in queries.canned_answers_for(request.user, current)
+                       if str(a.pk) == request.POST.get("reponse_type")), None)
+        body = request.POST.get("body", "")[:20000]
+        if chosen is not None:
+            body = (body.rstrip() + "\n\n" if body.strip() else "") + queries.fill(chosen.body, current,
+                                                                                 request.user)
+        else:
+            messages.error(request, _("Choisissez une réponse type."))
+        return _agent_page(request, current, AgentReplyForm(initial={
+            "body": body, "internal": request.POST.get("internal") == "on"}))
+    form = AgentReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _agent_page(request, current, form, status=400)
+    actions.do_agent_reply(request.user, current, form.cleaned_data["body"], form.cleaned_data["files"],
+                           internal=form.cleaned_data["internal"], base_url=_base(request))
+    messages.success(request, _("Note ajoutée.") if form.cleaned_data["internal"] else _("Réponse envoyée."))
+    return redirect("assistance:agent_ticket", current.pk)
 
 
 def _agent_action(function):
@@ -189,15 +237,6 @@ def _agent_action(function):
         return redirect("assistance:agent_ticket", current.pk)
 
     return view
-
-
-def _reply(request, current):
-    form = AgentReplyForm(request.POST, request.FILES)
-    if not form.is_valid():
-        raise actions.TicketError(" ".join(e for errors in form.errors.values() for e in errors))
-    actions.do_agent_reply(request.user, current, form.cleaned_data["body"], form.cleaned_data["files"],
-                           internal=form.cleaned_data["internal"], base_url=_base(request))
-    messages.success(request, _("Note ajoutée.") if form.cleaned_data["internal"] else _("Réponse envoyée."))
 
 
 def _status(request, current):
@@ -219,7 +258,6 @@ def _client(request):
     return client_of(request)
 
 
-agent_reply = _agent_action(_reply)
 agent_status = _agent_action(_status)
 agent_take = _agent_action(lambda request, current: actions.do_take(request.user, current))
 agent_reassign = _agent_action(_reassign)
@@ -265,3 +303,134 @@ def article_vote(request, slug):
     messages.success(request, _("Merci pour votre avis."))
     return redirect("assistance:article", slug)
 agent_unlock = _agent_action(lambda request, current: actions.do_unlock_for(request.user, current, _client(request)))
+
+
+# --- Dashboard, canned answers, help articles and preferences of the desk ------------
+
+def _agent_only(request):
+    if not is_agent(request.user):
+        raise Http404
+
+
+@login_required
+def agent_dashboard(request):
+    _agent_only(request)
+    teams = list(visible_teams(request.user).order_by("kind", "name"))
+    chosen = next((t for t in teams if str(t.pk) == request.GET.get("equipe")), None)
+    figures = dashboard.dashboard([chosen] if chosen else teams)
+    return render(request, "assistance/dashboard.html", {
+        **figures, "teams": teams, "chosen": chosen, "statuses": Status.choices, "editor": is_editor(request.user)})
+
+
+def _canned_form(request, data=None, initial=None):
+    return CannedAnswerForm(data, initial=initial, teams=visible_teams(request.user).order_by("kind", "name"),
+                            academy_wide=is_editor(request.user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def canned_answers(request):
+    """The canned answers the agent manages, and the form to add one."""
+    _agent_only(request)
+    form = _canned_form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.do_save_canned_answer(request.user, None, **form.cleaned_data)
+        messages.success(request, _("Réponse type enregistrée."))
+        return redirect("assistance:canned_answers")
+    return render(request, "assistance/canned_answers.html", {
+        "answers": queries.manageable_canned_answers(request.user), "form": form,
+        "placeholders": queries.PLACEHOLDERS, "editor": is_editor(request.user)},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def canned_answer(request, answer_id):
+    answer = get_canned_answer_for_manager(request.user, answer_id)
+    form = _canned_form(request, request.POST or None, initial={
+        "team": str(answer.team_id or ""), "title": answer.title, "body": answer.body})
+    if request.method == "POST" and form.is_valid():
+        actions.do_save_canned_answer(request.user, answer, **form.cleaned_data)
+        messages.success(request, _("Réponse type enregistrée."))
+        return redirect("assistance:canned_answers")
+    return render(request, "assistance/canned_answer.html", {"answer": answer, "form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def canned_answer_delete(request, answer_id):
+    answer = get_canned_answer_for_manager(request.user, answer_id)
+    actions.do_delete_canned_answer(request.user, answer)
+    messages.success(request, _("Réponse type « %(title)s » supprimée.") % {"title": answer.title})
+    return redirect("assistance:canned_answers")
+
+
+def _editor_only(request):
+    if not is_editor(request.user):
+        raise Http404
+
+
+@login_required
+def desk_articles(request):
+    _editor_only(request)
+    return render(request, "assistance/desk_articles.html", {
+        "articles": Article.objects.order_by("state", "category", "title"), "editor": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def desk_article(request, article_id=None):
+    """Write or change a help article; « Prévisualiser » shows it as the
+    readers will see it (sanitised) without saving."""
+    _editor_only(request)
+    item = None
+    if article_id is not None:
+        item = Article.objects.filter(pk=article_id).first()
+        if item is None:
+            raise Http404
+    initial = ({"title": item.title, "category": item.category, "body": item.body, "state": item.state}
+               if item else {"state": Article.State.DRAFT})
+    form = ArticleForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "previsualiser" in request.POST:
+            preview = knowledge.render(Article(body=form.cleaned_data["body"]))
+        else:
+            saved = actions.do_save_article(request.user, item, **form.cleaned_data)
+            messages.success(request, _("Article publié.") if saved.state == Article.State.PUBLISHED
+                             else _("Brouillon enregistré."))
+            return redirect("assistance:desk_article", saved.pk)
+    return render(request, "assistance/desk_article.html", {"article": item, "form": form, "preview": preview},
+                  status=400 if request.method == "POST" and not form.is_valid() else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """The agent's own notifications, and how each of their teams hears of
+    new requests."""
+    _agent_only(request)
+    teams = list(visible_teams(request.user).order_by("kind", "name"))
+    current = AgentPreferences.objects.filter(staff=request.user).first()
+    form = PreferencesForm(request.POST or None, initial={
+        "new_requests": current.new_requests if current else True,
+        "requester_replies": current.requester_replies if current else True})
+    if request.method == "POST" and "equipe" in request.POST:
+        team = next((t for t in teams if str(t.pk) == request.POST["equipe"]), None)
+        notice = TeamNoticeForm(request.POST)
+        if team is None:
+            raise Http404
+        if notice.is_valid():
+            actions.do_set_team_notice(request.user, team, notice.cleaned_data["mode"])
+            messages.success(request, _("Notifications de %(team)s enregistrées.") % {"team": team.name})
+        else:
+            messages.error(request, _("Choisissez une des options proposées."))
+        return redirect("assistance:preferences")
+    if request.method == "POST" and form.is_valid():
+        actions.do_set_preferences(request.user, **form.cleaned_data)
+        messages.success(request, _("Préférences enregistrées."))
+        return redirect("assistance:preferences")
+    return render(request, "assistance/preferences.html", {
+        "form": form, "teams": [(t, actions.team_notice(t)) for t in teams], "notices": TeamNotice.choices,
+        "editor": is_editor(request.user)})
