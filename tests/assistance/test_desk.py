@@ -1,0 +1,395 @@
+"""The agents' desk through HTTP: service levels in business hours, canned
+answers, the dashboard, team and agent notifications, help articles written
+by editors, and the queue's filters, sort and search."""
+
+import html
+from datetime import date, datetime, time
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from calanque.academy.models import Staff, SupportTeam
+from calanque.assistance.hours import PARIS, Calendar, easter, french_public_holidays
+from calanque.assistance.models import (
+    AgentPreferences,
+    Article,
+    CannedAnswer,
+    ClosedDay,
+    DeskSettings,
+    OpeningHours,
+    ServiceLevel,
+    Ticket,
+)
+from calanque.mail.models import Message
+from tests.conftest import ready_account
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def paris(*args) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+def at(clock, moment: datetime) -> None:
+    clock.t = moment.timestamp()
+
+
+def file(client, subject="Je ne reçois plus de courrier", **extra) -> Ticket:
+    data = {"category": "messagerie", "subject": subject, "body": "Depuis hier.", "urgency": "normale"}
+    data.update(extra)
+    response = client.post("/assistance/nouvelle/", data)
+    assert response.status_code == 302, text(response)
+    return Ticket.objects.get(subject=subject)
+
+
+@pytest.fixture
+def again(persona):
+    """again("teacher_13") → a fresh session for a persona already through
+    the first sign-in: moving the clock by hours ends idle sessions."""
+
+    def make(role: str) -> Client:
+        client = Client()
+        client.force_login(persona(role), backend="calanque.accounts.backends.StaffBackend")
+        return client
+
+    return make
+
+
+def dsden13():
+    return SupportTeam.objects.get(kind="dsden", department__code="13")
+
+
+# --- Business hours and service levels ------------------------------------------------------
+
+def test_french_public_holidays_are_computed_with_easter():
+    assert [easter(y) for y in (2024, 2026, 2027)] == [date(2024, 3, 31), date(2026, 4, 5), date(2027, 3, 28)]
+    days = french_public_holidays(2026)
+    assert len(days) == 11
+    assert days[date(2026, 4, 6)] == "Lundi de Pâques"
+    assert days[date(2026, 5, 14)] == "Ascension" and days[date(2026, 5, 25)] == "Lundi de Pentecôte"
+    assert date(2026, 7, 14) in days and date(2026, 11, 11) in days
+
+
+def test_business_time_skips_nights_weekends_holidays_and_follows_summer_time():
+    calendar = Calendar()
+    # Thursday 24 December, 16 h + 8 business hours: 1 h on Thursday, Christmas, the week-end, then Monday.
+    assert calendar.add(paris(2026, 12, 24, 16), 8 * 3600) == paris(2026, 12, 28, 15)
+    # Across the change to summer time (29 March 2026): still 9 h on Monday morning, Paris time.
+    due = calendar.add(paris(2026, 3, 27, 16), 2 * 3600)
+    assert due.astimezone(PARIS).replace(tzinfo=None) == datetime(2026, 3, 30, 9)
+    assert calendar.between(paris(2026, 12, 24, 16), paris(2026, 12, 28, 15)) == 8 * 3600
+    # An académie open on Saturday mornings only, closed on a chosen Saturday.
+    saturdays = Calendar(hours={5: [(time(9), time(12))]}, closed={date(2026, 11, 28)})
+    assert saturdays.add(paris(2026, 11, 27, 10), 4 * 3600) == paris(2026, 12, 12, 10)
+    assert Calendar(hours={}).add(paris(2026, 11, 27, 10), 3600) is None
+
+
+def test_deadlines_follow_the_academys_settings_and_breaches_show_in_queue_ticket_and_dashboard(
+        signed_in, persona, clock, again):
+    at(clock, paris(2026, 11, 27, 15))  # a Friday
+    teacher, agent = signed_in("teacher_13"), signed_in("dsden13_agent")
+    urgent = file(teacher, "Plus d'accès à la messagerie", urgency="haute")
+    # Default: 4 business hours to answer, 16 to resolve (Monday–Friday, 8 h–17 h).
+    assert urgent.first_response_due == paris(2026, 11, 30, 10)
+    assert urgent.resolution_due == paris(2026, 12, 1, 13)
+
+    settings = DeskSettings.objects.create(academy=persona("teacher_13").academy)
+    ServiceLevel.objects.create(settings=settings, urgency="normale", first_response_hours=2, resolution_hours=30)
+    OpeningHours.objects.create(settings=settings, weekday=0, opens=time(9), closes=time(12))
+    OpeningHours.objects.create(settings=settings, weekday=0, opens=time(14), closes=time(18))
+    ClosedDay.objects.create(settings=settings, day=date(2026, 11, 30), name="Pont")
+    normal = file(teacher, "Question sur les dossiers")
+    # Only Mondays are open now, and Monday 30 is closed: Monday 7 December, 9 h + 2 h.
+    assert normal.first_response_due == paris(2026, 12, 7, 11)
+
+    at(clock, paris(2026, 11, 30, 12))  # Monday noon: the urgent request has had no answer
+    agent = again("dsden13_agent")
+    queue = text(agent.get("/assistance/equipe/", {"retard": "1"}))
+    assert "Plus d'accès à la messagerie" in queue and "Question sur les dossiers" not in queue
+    assert "SLA dépassé" in queue
+    page = text(agent.get(f"/assistance/equipe/demande/{urgent.pk}/"))
+    assert "SLA dépassé" in page and "Première réponse attendue avant lundi 30 novembre, 10:00" in page
+    calm = text(agent.get(f"/assistance/equipe/demande/{normal.pk}/"))
+    assert "SLA dépassé" not in calm
+    board = agent.get("/assistance/equipe/tableau-de-bord/")
+    row = text(board).split("DSDEN 13 – Bouches-du-Rhône</a></th>")[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    # Nouveau, En cours, En attente, Résolu, Clos, new this week, late open, late in the period, medians.
+    assert cells[:8] == ["2", "0", "0", "0", "0", "0", "1", "1"]  # filed last week
+
+    agent.post(f"/assistance/equipe/demande/{urgent.pk}/repondre/", {"body": "Nous regardons."})
+    urgent.refresh_from_db()
+    assert urgent.first_response_late(urgent.first_response_at)  # answered, but too late: still counted
+    assert "Plus d'accès à la messagerie" in text(agent.get("/assistance/equipe/", {"retard": "1"}))
+
+
+def test_the_resolution_clock_stops_while_waiting_for_the_requester(signed_in, clock, again):
+    at(clock, paris(2026, 11, 23, 9))  # Monday 9 h
+    teacher, agent = signed_in("teacher_13"), signed_in("dsden13_agent")
+    ticket = file(teacher, urgency="haute")
+    assert ticket.resolution_due == paris(2026, 11, 24, 16)  # 16 business hours
+    at(clock, paris(2026, 11, 23, 10))
+    agent = again("dsden13_agent")
+    agent.post(f"/assistance/equipe/demande/{ticket.pk}/repondre/", {"body": "Pouvez-vous préciser ?"})
+    at(clock, paris(2026, 11, 25, 10))  # two business days later, the requester answers
+    teacher, agent = again("teacher_13"), again("dsden13_agent")
+    ticket.refresh_from_db()
+    assert ticket.status == "attente" and not ticket.sla_breached(paris(2026, 11, 25, 10))
+    assert "Pouvez-vous" in text(teacher.get(f"/assistance/demande/{ticket.pk}/"))
+    teacher.post(f"/assistance/demande/{ticket.pk}/repondre/", {"body": "Voici les détails."})
+    ticket.refresh_from_db()
+    # 18 business hours waited (Monday 10 h → Wednesday 10 h) move the deadline by as much.
+    assert ticket.status == "en_cours" and ticket.sla_paused_at is None
+    assert ticket.resolution_due == paris(2026, 11, 26, 16)
+    assert not ticket.sla_breached(paris(2026, 11, 25, 11))
+    assert "Pouvez-vous préciser ?" not in text(agent.get("/assistance/equipe/", {"retard": "1"}))
+
+
+def test_the_desk_settings_are_in_the_admin(signed_in):
+    admin = signed_in("admin")
+    assert admin.get("/admin/assistance/desksettings/add/").status_code == 200
+    assert "Engagements de service" in text(admin.get("/admin/assistance/desksettings/add/"))
+    assert signed_in("dsden13_agent").get("/admin/assistance/desksettings/add/").status_code in (302, 403, 404)
+
+
+# --- Canned answers ------------------------------------------------------------------------------
+
+def test_agents_manage_their_teams_canned_answers_and_insert_them_without_javascript(signed_in, persona):
+    agent = signed_in("dsden13_agent")
+    response = agent.post("/assistance/equipe/reponses-types/", {
+        "team": dsden13().pk, "title": "Boîte pleine",
+        "body": "Bonjour {prenom},\n\nVotre boîte est pleine ({reference}). {inconnu}\n\n{agent}, {equipe}"})
+    assert response.status_code == 302
+    answer = CannedAnswer.objects.get()
+    assert answer.team == dsden13() and answer.updated_by == persona("dsden13_agent")
+    listing = text(agent.get("/assistance/equipe/reponses-types/"))
+    assert "Boîte pleine" in listing
+
+    ticket = file(signed_in("teacher_13"))
+    page = text(agent.get(f"/assistance/equipe/demande/{ticket.pk}/"))
+    filled = f"Bonjour Léa,\n\nVotre boîte est pleine ({ticket.reference}). {{inconnu}}\n\nJulien Morel, DSDEN 13"
+    assert "Boîte pleine</option>" in page and filled in page  # in a <template> for the script
+
+    before = Message.objects.count()
+    inserted = agent.post(f"/assistance/equipe/demande/{ticket.pk}/repondre/", {
+        "body": "Premier paragraphe tapé.", "reponse_type": answer.pk, "inserer": "1", "internal": "on"})
+    page = text(inserted)
+    assert inserted.status_code == 200
+    textarea = page.split('name="body"')[1].split("</textarea>")[0]
+    assert "Premier paragraphe tapé.\n\nBonjour Léa," in textarea
+    assert 'id="id_internal" checked' in page
+    assert ticket.messages.count() == 1 and Message.objects.count() == before  # nothing sent
+
+    missing = agent.post(f"/assistance/equipe/demande/{ticket.pk}/repondre/", {
+        "body": "", "reponse_type": "", "inserer": "1"})
+    assert "Choisissez une réponse type." in text(missing)
+
+    # Another team neither sees nor changes it.
+    other = signed_in("establishment_agent")
+    assert "Boîte pleine" not in text(other.get("/assistance/equipe/reponses-types/"))
+    assert other.get(f"/assistance/equipe/reponses-types/{answer.pk}/").status_code == 404
+    assert other.post(f"/assistance/equipe/reponses-types/{answer.pk}/supprimer/").status_code == 404
+    assert signed_in("teacher_13").get("/assistance/equipe/reponses-types/").status_code == 404
+
+    agent.post(f"/assistance/equipe/reponses-types/{answer.pk}/", {
+        "team": dsden13().pk, "title": "Boîte pleine (mise à jour)", "body": "Bonjour {prenom}, videz la corbeille."})
+    assert CannedAnswer.objects.get().title == "Boîte pleine (mise à jour)"
+    agent.post(f"/assistance/equipe/reponses-types/{answer.pk}/supprimer/")
+    assert not CannedAnswer.objects.exists()
+
+
+def test_academy_wide_canned_answers_are_for_editors_and_reach_every_team(signed_in, persona):
+    agent = signed_in("dsden13_agent")
+    refused = agent.post("/assistance/equipe/reponses-types/", {"team": "", "title": "Hameçonnage", "body": "…"})
+    assert refused.status_code == 400 and not CannedAnswer.objects.exists()
+    empty = agent.post("/assistance/equipe/reponses-types/", {"team": dsden13().pk, "title": "", "body": ""})
+    assert "Donnez un titre à la réponse type." in text(empty)
+    persona("dsden13_agent").groups.add(Group.objects.get(name="Rédacteurs de l'aide"))
+    agent.post("/assistance/equipe/reponses-types/", {
+        "team": "", "title": "Hameçonnage", "body": "Nous ne demandons jamais votre mot de passe."})
+    assert CannedAnswer.objects.get().team is None
+    hugo_ticket = file(signed_in("secondary_teacher"), "Un message étrange")  # handled by the Rectorat
+    page = text(signed_in("rectorat_agent").get(f"/assistance/equipe/demande/{hugo_ticket.pk}/"))
+    assert "Hameçonnage (académie)</option>" in page
+
+
+# --- Dashboard ------------------------------------------------------------------------------------
+
+def test_the_dashboard_counts_per_team_with_a_chart_and_its_table(signed_in, clock, again):
+    at(clock, paris(2026, 11, 24, 9))  # Tuesday 9 h
+    teacher, agent = signed_in("teacher_13"), signed_in("dsden13_agent")
+    first = file(teacher, "Première", category="otp")
+    file(teacher, "Deuxième", category="otp")
+    third = file(teacher, "Troisième", category="annuaire")
+    at(clock, paris(2026, 11, 24, 11))
+    agent = again("dsden13_agent")
+    agent.post(f"/assistance/equipe/demande/{first.pk}/repondre/", {"body": "Réponse."})  # 2 h
+    at(clock, paris(2026, 11, 24, 15))
+    agent = again("dsden13_agent")
+    agent.post(f"/assistance/equipe/demande/{third.pk}/repondre/", {"body": "Réponse."})  # 6 h
+    agent.post(f"/assistance/equipe/demande/{third.pk}/etat/", {"status": "resolu"})
+    file(signed_in("secondary_teacher"), "Au Rectorat")
+    agent = again("dsden13_agent")
+
+    page = text(agent.get("/assistance/equipe/tableau-de-bord/"))
+    assert "Au Rectorat" not in page and "Rectorat –" not in page  # only the agent's teams
+    row = page.split("DSDEN 13 – Bouches-du-Rhône</a></th>")[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+    assert cells == ["1", "0", "1", "1", "0", "3", "0", "0", "4,0 h ouvrées", "6,0 h ouvrées"]
+    assert 'role="img"' in page and "<title id=\"graphique-categories-titre\">" in page
+    categories = page.split("<caption>Demandes des 8 dernières semaines par catégorie</caption>")[1]
+    assert "<th scope=\"row\">Clé OTP</th><td>2</td>" in categories
+    assert "<th scope=\"row\">Annuaire</th><td>1</td>" in categories
+    weeks = page.split("<caption>Demandes créées et résolues par semaine</caption>")[1]
+    assert "<th scope=\"row\">semaine du 23/11</th><td>3</td><td>1</td>" in weeks
+    assert page.count("<rect ") == 8 * 2 + 6
+
+    admin_page = text(signed_in("admin").get("/assistance/equipe/tableau-de-bord/"))
+    assert "Rectorat –" in admin_page and "DSDEN 84" in admin_page
+    assert signed_in("teacher_13").get("/assistance/equipe/tableau-de-bord/").status_code == 404
+    # One team chosen; an unknown one falls back to all the agent's teams.
+    assert agent.get("/assistance/equipe/tableau-de-bord/", {"equipe": "x"}).status_code == 200
+
+
+# --- Notifications --------------------------------------------------------------------------------
+
+def test_the_team_chooses_how_it_hears_of_new_requests_and_agents_can_opt_out(signed_in, persona, deliver):
+    team = dsden13()
+    colleague = Staff.objects.filter(academy=team.academy, is_active=True).exclude(
+        pk__in=team.members.all()).exclude(identifier__in=["lea.garnier"]).first()
+    team.members.add(colleague)
+    team.email = "dsden13-assistance@example.net"
+    team.save(update_fields=["email"])
+    agent, teacher = signed_in("dsden13_agent"), signed_in("teacher_13")
+    julien = persona("dsden13_agent")
+
+    first = file(teacher, "Par l'adresse de l'équipe")  # default: the team address
+    assert [m.to for m in deliver() if first.reference in m.subject] == [["dsden13-assistance@example.net"]]
+
+    response = agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, "mode": "agents"})
+    assert response.status_code == 302
+    second = file(teacher, "À chaque agent")
+    for person in (julien, colleague):
+        assert Message.objects.filter(mailbox__staff=person, content__subject__contains=second.reference).exists()
+    assert not [m for m in deliver() if second.reference in m.subject]
+
+    agent.post("/assistance/equipe/preferences/", {"requester_replies": "on"})  # new requests unticked
+    assert AgentPreferences.objects.get(staff=julien).new_requests is False
+    third = file(teacher, "Sans Julien")
+    assert not Message.objects.filter(mailbox__staff=julien, content__subject__contains=third.reference).exists()
+    assert Message.objects.filter(mailbox__staff=colleague, content__subject__contains=third.reference).exists()
+
+    agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, "mode": "aucune"})
+    fourth = file(teacher, "Personne")
+    assert not Message.objects.filter(content__subject__contains=fourth.reference).exclude(
+        mailbox__staff=persona("teacher_13")).exists()
+    assert "Choisissez une des options proposées." in text(agent.post(
+        "/assistance/equipe/preferences/", {"equipe": team.pk, "mode": "partout"}, follow=True))
+    other_team = SupportTeam.objects.get(kind="rectorat")
+    assert agent.post("/assistance/equipe/preferences/", {"equipe": other_team.pk, "mode": "aucune"}
+                      ).status_code == 404
+    page = text(agent.get("/assistance/equipe/preferences/"))
+    assert 'value="aucune" checked' in page
+
+
+def test_the_assigned_agent_hears_of_the_requesters_answer_unless_they_opted_out(signed_in, persona):
+    agent, teacher = signed_in("dsden13_agent"), signed_in("teacher_13")
+    julien = persona("dsden13_agent")
+    ticket = file(teacher)
+    agent.post(f"/assistance/equipe/demande/{ticket.pk}/repondre/", {"body": "Une question : quel navigateur ?"})
+    teacher.post(f"/assistance/demande/{ticket.pk}/repondre/", {"body": "Firefox, à jour."})
+    notice = Message.objects.get(mailbox__staff=julien, content__subject__startswith="Réponse de l'usager")
+    assert ticket.reference in notice.content.subject and "Firefox, à jour." in notice.content.preview
+    agent.post("/assistance/equipe/preferences/", {"new_requests": "on"})  # replies unticked
+    teacher.post(f"/assistance/demande/{ticket.pk}/repondre/", {"body": "Encore moi."})
+    assert Message.objects.filter(mailbox__staff=julien, content__subject__startswith="Réponse de l'usager"
+                                  ).count() == 1
+
+
+# --- Help articles written from the desk ---------------------------------------------------------------
+
+def test_editors_write_preview_and_publish_help_articles_from_the_desk(signed_in, persona):
+    agent = signed_in("dsden13_agent")
+    assert agent.get("/assistance/equipe/articles/").status_code == 404
+    assert "Articles d'aide" not in text(agent.get("/assistance/equipe/"))
+    persona("dsden13_agent").groups.add(Group.objects.get(name="Rédacteurs de l'aide"))
+    assert "Activer ma clé OTP" in text(agent.get("/assistance/equipe/articles/"))
+
+    draft = {"title": "Changer de téléphone", "category": "otp", "state": "brouillon",
+             "body": "## Avant\n\nGardez **vos codes**. <script>alert(1)</script> [x](javascript:alert(2))"}
+    preview = agent.post("/assistance/equipe/articles/nouveau/", {**draft, "previsualiser": "1"})
+    page = preview.content.decode()
+    shown = page.split('class="calanque-article">')[1].split("</div>")[0]
+    assert "<h2>Avant</h2>" in shown and "<strong>vos codes</strong>" in shown
+    assert "<script" not in shown and "javascript:" not in shown
+    assert not Article.objects.filter(title="Changer de téléphone").exists()  # a preview saves nothing
+
+    agent.post("/assistance/equipe/articles/nouveau/", draft)
+    article = Article.objects.get(title="Changer de téléphone")
+    assert article.state == "brouillon" and article.slug == "changer-de-telephone"
+    reader = signed_in("teacher_13")
+    assert reader.get(f"/assistance/aide/{article.slug}/").status_code == 404
+    assert "Changer de téléphone" not in text(reader.get("/assistance/aide/"))
+
+    response = agent.post(f"/assistance/equipe/articles/{article.pk}/", {**draft, "state": "publie"}, follow=True)
+    assert "Article publié." in text(response)
+    assert "Changer de téléphone" in text(reader.get("/assistance/aide/"))
+    assert "<strong>vos codes</strong>" in reader.get(f"/assistance/aide/{article.slug}/").content.decode()
+    agent.post("/assistance/equipe/articles/nouveau/", draft)  # same title: its own address
+    assert Article.objects.filter(slug="changer-de-telephone-2").exists()
+    bad = agent.post("/assistance/equipe/articles/nouveau/", {**draft, "title": "", "state": "autre"})
+    assert bad.status_code == 400 and "Donnez un titre à l'article." in text(bad)
+    assert signed_in("teacher_13").get("/assistance/equipe/articles/nouveau/").status_code == 404
+
+
+# --- Queue: filters, sort, search ------------------------------------------------------------------
+
+def test_the_queue_filters_sorts_and_searches(signed_in, persona, clock, again):
+    at(clock, paris(2026, 11, 23, 9))
+    teacher, agent = signed_in("teacher_13"), signed_in("dsden13_agent")
+    otp = file(teacher, "Clé perdue", category="otp", urgency="haute")
+    at(clock, paris(2026, 11, 23, 10))
+    teacher = again("teacher_13")
+    quota = file(teacher, "Boîte saturée", category="boite_pleine", urgency="basse")
+    at(clock, paris(2026, 11, 23, 11))
+    agent = again("dsden13_agent")
+    other = Staff.objects.filter(degree="premier", establishment__department__code="13").exclude(
+        identifier="lea.garnier").first()
+    ready_account(other)
+    client = Client()
+    client.force_login(other, backend="calanque.accounts.backends.StaffBackend")
+    directory = file(client, "Annuaire incomplet", category="annuaire")
+    agent.post(f"/assistance/equipe/demande/{quota.pk}/prendre/")
+    agent.post(f"/assistance/equipe/demande/{directory.pk}/etat/", {"status": "resolu"})
+
+    def shown(**params) -> list[str]:
+        page = text(agent.get("/assistance/equipe/", params))
+        found = [s for s in ("Clé perdue", "Boîte saturée", "Annuaire incomplet") if f">{s}</a>" in page]
+        return sorted(found, key=lambda s: page.index(f">{s}</a>"))
+
+    assert shown() == ["Boîte saturée", "Clé perdue"]  # open ones, last updated first
+    assert shown(etat="toutes", tri="anciennes") == ["Clé perdue", "Boîte saturée", "Annuaire incomplet"]
+    assert shown(etat="resolu") == ["Annuaire incomplet"]
+    assert shown(etat="toutes", categorie="otp") == ["Clé perdue"]
+    assert shown(etat="toutes", urgence="basse") == ["Boîte saturée"]
+    assert shown(moi="1") == ["Boîte saturée"]
+    assert shown(libres="1") == ["Clé perdue"]
+    assert shown(etat="toutes", tri="urgence") == ["Clé perdue", "Annuaire incomplet", "Boîte saturée"]
+    assert shown(tri="echeance") == ["Clé perdue", "Boîte saturée"]
+    assert shown(etat="toutes", q="saturée") == ["Boîte saturée"]
+    assert shown(etat="toutes", q=other.last_name) == ["Annuaire incomplet"]
+    assert shown(etat="toutes", q=otp.reference.lower()) == ["Clé perdue"]
+    assert shown(etat="toutes", q=str(quota.pk)) == ["Boîte saturée"]
+    at(clock, paris(2026, 11, 23, 14))  # the urgent one had 4 h to get an answer
+    agent = again("dsden13_agent")
+    assert shown(retard="1") == ["Clé perdue"]
+    # Nonsense in the address never breaks the page; the sound filters still apply.
+    response = agent.get("/assistance/equipe/", {"etat": "n'importe", "categorie": "<x>", "tri": "x",
+                                                 "q": "a" * 500 + "\x00", "urgence": "haute"})
+    assert response.status_code == 200
+    assert shown(etat="zzz", urgence="haute") == ["Clé perdue"]
