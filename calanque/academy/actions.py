@@ -389,6 +389,7 @@ def do_setup_academy(description: dict, *, domain: str | None = None) -> Academy
             SupportTeam.objects.get_or_create(
                 department=department, kind=SupportTeam.Kind.DSDEN,
                 defaults={"academy": academy, "name": f"DSDEN {item['code']} – {item['name']}",
+                          "email": f"assistance.dsden{item['code'].lower()}@{academy.domain}",
                           "hours": "du lundi au vendredi de 8 h à 17 h"},
             )
     return academy

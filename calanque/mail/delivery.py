@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from calanque.academy.identifiers import fold
 from calanque.academy.models import Academy, Staff
-from calanque.mail import blobs, quota, search
+from calanque.mail import blobs, quota, search, services
 from calanque.mail.models import Content, Folder, Mailbox, Message
 from calanque.mail.parsing import Parsed, format_addresses, html_to_text, parse
 
@@ -61,6 +61,8 @@ def recipient_status(address: str) -> str:
         return "550 5.7.1 Relais refusé : ce serveur ne reçoit que le courrier de l'académie"
     staff = Staff.objects.filter(email=address, is_active=True).select_related("academy").first()
     if staff is None:
+        if services.service_for(address) is not None:
+            return "250 OK"
         return "550 5.1.1 Destinataire inconnu"
     mailbox = Mailbox.objects.filter(staff=staff).only("used_bytes").first()
     if mailbox is not None and mailbox.used_bytes >= staff.quota_mb * 1024 * 1024:

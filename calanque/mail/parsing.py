@@ -266,3 +266,24 @@ def format_addresses(pairs: list[tuple[str, str]]) -> str:
         except Exception:  # noqa: BLE001
             out.append(f"{name} <{address}>" if name else address)
     return ", ".join(out)
+
+
+def part_bytes(raw: bytes, part: str) -> bytes | None:
+    """The decoded content of the MIME part at ``part`` (the dotted position
+    that ``Attachment.part`` gives); the whole inner message for a
+    ``message/rfc822`` part. None when there is no such part."""
+    try:
+        node = email.message_from_bytes(raw, policy=policy.default)
+        if not node.is_multipart() and part == "1" and node.get_content_type() != "message/rfc822":
+            return node.get_payload(decode=True) or b""
+        for index in part.split("."):
+            children = node.get_payload() if node.is_multipart() else None
+            if not index.isdigit() or not isinstance(children, list) or not (0 < int(index) <= len(children)):
+                return None
+            node = children[int(index) - 1]
+        if node.get_content_type() == "message/rfc822":
+            inner = node.get_payload()
+            return inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        return node.get_payload(decode=True) or b""
+    except Exception:  # noqa: BLE001 - hostile mail: no such part
+        return None

@@ -70,12 +70,17 @@ def wants_vacation_reply(mailbox: Mailbox, parsed: Parsed, mail_from: str, staff
             mailbox.vacation_end and today > mailbox.vacation_end):
         return False
     sender = mail_from.lower()
-    if sender == staff.email or NO_REPLY.match(sender):
-        return False
-    if parsed.auto_submitted not in ("", "no") or parsed.precedence in ("bulk", "list", "junk") or parsed.list_id:
+    if sender == staff.email or is_automatic(parsed, mail_from):
         return False
     last = VacationReply.objects.filter(mailbox=mailbox, sender=sender).values_list("sent_at", flat=True).first()
     return last is None or timezone.now() - last >= VACATION_EVERY
+
+
+def is_automatic(parsed: Parsed, mail_from: str) -> bool:
+    """Mail that must never be answered automatically (RFC 3834): bounces
+    (empty envelope sender), robots, automatic replies, bulk mail and lists."""
+    return (not mail_from or bool(NO_REPLY.match(mail_from.lower())) or parsed.auto_submitted not in ("", "no")
+            or parsed.precedence in ("bulk", "list", "junk") or bool(parsed.list_id))
 
 
 def record_vacation_reply(mailbox: Mailbox, sender: str) -> None:

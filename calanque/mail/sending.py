@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from calanque.academy.models import Academy, Staff
-from calanque.mail import blobs, bounces, delivery, rules
+from calanque.mail import blobs, bounces, delivery, rules, services
 from calanque.mail.models import Mailbox, OutboundMessage
 from calanque.mail.parsing import parse
 
@@ -40,10 +40,7 @@ def send_message(raw: bytes, mail_from: str, recipients: list[str], *, sender: S
     external = [r for r in recipients if r not in local]
     with transaction.atomic():
         if local:
-            staff = list(Staff.objects.filter(email__in=local, is_active=True))
-            if staff:
-                receive(raw, mail_from, staff, hops=hops)
-            missing = sorted(set(local) - {s.email for s in staff})
+            missing = deliver_local(raw, mail_from, local, sender=sender, hops=hops)
             if missing and sender is not None and mail_from:
                 bounces.bounce(raw, sender, {r: "550 5.1.1 Destinataire inconnu" for r in missing})
         if external:
@@ -53,6 +50,25 @@ def send_message(raw: bytes, mail_from: str, recipients: list[str], *, sender: S
                 OutboundMessage(sha256=sha, mail_from=mail_from, recipient=r, subject=subject, sender=sender)
                 for r in external
             )
+
+
+def deliver_local(raw: bytes, mail_from: str, addresses: list[str], *, sender: Staff | None = None,
+                  hops: int = 0) -> list[str]:
+    """Hand ``raw`` to the académie's addresses: the accounts' mailboxes
+    (with their rules) and the services (support teams). Returns the
+    addresses nobody answers to. Call inside a transaction."""
+    addresses = list(dict.fromkeys(a.strip().lower() for a in addresses))
+    staff = list(Staff.objects.filter(email__in=addresses, is_active=True))
+    if staff:
+        receive(raw, mail_from, staff, hops=hops)
+    missing = []
+    for address in sorted(set(addresses) - {s.email for s in staff}):
+        service = services.service_for(address)
+        if service is None:
+            missing.append(address)
+        else:
+            service.receive(raw, mail_from, address, sender=sender)
+    return missing
 
 
 def receive(raw: bytes, mail_from: str, recipients: list[Staff], *, hops: int = 0) -> None:
@@ -73,8 +89,9 @@ def receive(raw: bytes, mail_from: str, recipients: list[Staff], *, hops: int = 
 
 
 def notification(to: list[str] | str, subject: str, body: str, *, academy: Academy | None = None,
-                 reply_to_id: str = "", auto: str = "auto-generated") -> bytes:
-    """A plain-text French message from the portal (no HTML, no tracking)."""
+                 headers: dict | None = None, auto: str = "auto-generated") -> bytes:
+    """A plain-text French message from the portal (no HTML, no tracking).
+    ``headers`` adds or replaces headers (Reply-To, References…)."""
     domain = academy.domain if academy else settings.CALANQUE_DOMAIN
     message = EmailMessage()
     message["From"] = formataddr((academy.name if academy else "Messagerie", settings.DEFAULT_FROM_EMAIL))
@@ -83,14 +100,16 @@ def notification(to: list[str] | str, subject: str, body: str, *, academy: Acade
     message["Date"] = format_datetime(timezone.localtime())
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = auto
-    if reply_to_id:
-        message["In-Reply-To"] = reply_to_id
-        message["References"] = reply_to_id
+    for name, value in (headers or {}).items():
+        del message[name]
+        message[name] = value
     message.set_content(body)
     return message.as_bytes(policy=policy.SMTP)
 
 
-def notify(to: list[str] | str, subject: str, body: str, *, academy: Academy | None = None) -> None:
+def notify(to: list[str] | str, subject: str, body: str, *, academy: Academy | None = None,
+           headers: dict | None = None, auto: str = "auto-generated") -> None:
     """Send a notification from the portal's no-reply address."""
     recipients = [to] if isinstance(to, str) else to
-    send_message(notification(recipients, subject, body, academy=academy), "", recipients)
+    send_message(notification(recipients, subject, body, academy=academy, headers=headers, auto=auto), "",
+                 recipients)

@@ -2,7 +2,8 @@
 
 RCPT is answered from the accounts (unknown, disabled, over quota, not ours)
 before DATA. DATA hands the bytes, with a Received header in front, to
-``sending.receive`` (store, forward, absence reply), which returns after the commit: only then is 250 sent. Any
+``sending.deliver_local`` (mailboxes with their forward and absence rules,
+support teams' addresses), which returns after the commit: only then is 250 sent. Any
 storage failure answers 451, so the sender keeps the message and retries.
 """
 
@@ -10,9 +11,8 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
-from calanque.academy.models import Staff
 from calanque.mail import delivery, sending
 
 log = logging.getLogger("calanque.smtpd")
@@ -30,8 +30,8 @@ def _in_thread(function, *args):
 
 
 def _receive(raw: bytes, mail_from: str, addresses: list[str]) -> None:
-    staff = list(Staff.objects.filter(email__in=[a.lower() for a in addresses], is_active=True))
-    sending.receive(raw, mail_from, staff)
+    with transaction.atomic():
+        sending.deliver_local(raw, mail_from, addresses)
 
 
 class InboundHandler:
