@@ -14,7 +14,7 @@ from calanque.academy.models import Academy, Staff, SupportTeam
 from calanque.accounts import actions as account_actions
 from calanque.accounts import recovery
 from calanque.accounts.actions import Client, normalise_login
-from calanque.assistance import routing, sla
+from calanque.assistance import references, routing, sla
 from calanque.assistance.files import CheckedFile
 from calanque.assistance.hours import now
 from calanque.assistance.models import (
@@ -104,7 +104,8 @@ def do_file_anonymous_ticket(academy: Academy, *, identifier: str, numen: str, c
         notify(contact_email, f"Votre demande {ticket.reference} est enregistrée",
                f"Bonjour,\n\nVotre demande « {subject} » est enregistrée sous la référence {ticket.reference}.\n"
                "Un agent vérifiera votre identité puis vous répondra à cette adresse.\n"
-               "Nous ne vous demanderons jamais votre mot de passe ni votre code.\n", academy=academy)
+               "Nous ne vous demanderons jamais votre mot de passe ni votre code.\n", academy=academy,
+               headers=references.mail_headers(ticket))
     return ticket
 
 
@@ -150,7 +151,7 @@ def do_requester_reply(requester: Staff, ticket: Ticket, body: str, files: list[
     """The requester answers: the request reopens (from « en attente »,
     « résolu » or « clos ») and its agent is told."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("assignee", "team").get(pk=ticket.pk)
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee", "team").get(pk=ticket.pk)
         _add_message(ticket, requester, body, files)
         fields = ["status", "updated_at"]
         if ticket.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
@@ -190,7 +191,7 @@ def do_agent_reply(agent: Staff, ticket: Ticket, body: str, files: list[CheckedF
                        f"Bonjour,\n\n{ticket.team.name} a répondu à votre demande « {ticket.subject} » :\n\n"
                        f"{body}\n\n{('Pour répondre : ' + link) if link else ''}\n"
                        "Nous ne vous demanderons jamais votre mot de passe ni votre code.\n",
-                       academy=ticket.academy)
+                       academy=ticket.academy, headers=references.mail_headers(ticket))
         ticket.save(update_fields=fields)
 
 

@@ -7,9 +7,8 @@ attachments; the original message is kept with the request, so nothing the
 sender wrote is lost.
 
 A reply by mail joins the request it answers, found by a reference that
-only Calanque can have written: the ``References``/``In-Reply-To`` headers
-carry ``<demande-<pk>.<token>…@domain>`` (the token is an HMAC of the
-request's number with the server's secret), or the subject carries
+only Calanque can have written (``references``: the thread identifier in
+``References``/``In-Reply-To``), or when the subject carries
 « DEM-000123 » *and* the mail comes from the request's own requester. The
 sender's address alone never attaches a message to a request.
 
@@ -24,12 +23,9 @@ refers to a request it is kept there as an internal note.
 
 import logging
 import re
-import secrets
-
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from calanque.academy.models import Staff, SupportTeam
-from calanque.assistance import actions, files
+from calanque.assistance import actions, files, references
 from calanque.assistance.models import Category, Ticket
 from calanque.mail import rules, sending
 from calanque.mail.parsing import Parsed, html_to_text, parse, part_bytes
@@ -37,41 +33,15 @@ from calanque.mail.parsing import Parsed, html_to_text, parse, part_bytes
 log = logging.getLogger("calanque.assistance")
 
 REFERENCE_IN_SUBJECT = re.compile(r"\bDEM-(\d{6,})\b")
-THREAD_ID = re.compile(r"^demande-(\d+)\.([0-9a-f]{20})(?:\.[0-9a-z]+)?@")
 # Where the new text of a reply ends and the quoted conversation begins.
 QUOTE_START = re.compile(
     r"^(?:Le .{4,200}a écrit\s*:|On .{4,200}wrote:|-{2,}\s*(?:Message d'origine|Original Message|Message transféré)"
     r"\s*-{2,}|_{10,}|De\s*:\s.+|From:\s.+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
-def _token(pk: int) -> str:
-    return salted_hmac("calanque.assistance.thread", str(pk)).hexdigest()[:20]
-
-
-def thread_id(ticket: Ticket, *, unique: bool = False) -> str:
-    """The Message-ID that names the conversation of ``ticket`` (``unique``:
-    one message of it, still recognised)."""
-    suffix = f".{secrets.token_hex(6)}" if unique else ""
-    return f"<demande-{ticket.pk}.{_token(ticket.pk)}{suffix}@{ticket.academy.domain}>"
-
-
-def mail_headers(ticket: Ticket) -> dict:
-    """Headers of every mail about ``ticket`` to its requester, so that an
-    answer by mail joins it."""
-    headers = {"Message-ID": thread_id(ticket, unique=True), "References": thread_id(ticket)}
-    if ticket.team.email:
-        headers["Reply-To"] = ticket.team.email
-    return headers
-
-
 def _ticket_from_headers(parsed: Parsed) -> Ticket | None:
-    for reference in [parsed.in_reply_to, *parsed.references]:
-        match = THREAD_ID.match(reference.strip("<>"))
-        if match and constant_time_compare(match.group(2), _token(int(match.group(1)))):
-            ticket = Ticket.objects.filter(pk=int(match.group(1))).select_related("requester", "team").first()
-            if ticket is not None:
-                return ticket
-    return None
+    pk = references.ticket_named_in([parsed.in_reply_to, *parsed.references])
+    return Ticket.objects.filter(pk=pk).select_related("requester", "team").first() if pk else None
 
 
 def _ticket_from_subject(parsed: Parsed, team: SupportTeam) -> Ticket | None:
@@ -176,4 +146,4 @@ class TeamAddresses:
                            f"sous la référence {ticket.reference}.\n"
                            "Pour compléter votre demande, répondez simplement à ce message.\n"
                            "Nous ne vous demanderons jamais votre mot de passe ni votre code.\n",
-                           academy=team.academy, headers=mail_headers(ticket), auto="auto-replied")
+                           academy=team.academy, headers=references.mail_headers(ticket), auto="auto-replied")

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 from calanque.academy.models import Staff, SupportTeam
+from calanque.assistance import actions
 from calanque.assistance.models import Status, Ticket, TicketFile
 from calanque.mail import blobs, sending
 from calanque.mail.models import Message, OutboundMessage
@@ -139,3 +140,21 @@ def test_mail_from_the_webmail_files_a_request_for_the_signed_in_account(mail_wo
     assert "DSDEN" in ticket.routing_reason or "DSDEN" in ticket.team.name
     # The acknowledgement lands in her own INBOX (a local address).
     assert Message.objects.filter(mailbox__staff=lea, content__subject__contains=ticket.reference).exists()
+
+
+def test_the_requester_answers_an_agent_reply_by_mail(smtp_server):
+    send(smtp_server, mail("Boîte pleine", "Je ne reçois plus rien."))
+    ticket = Ticket.objects.get()
+    agent = Staff.objects.get(identifier="karim.fontaine")
+    actions.do_agent_reply(agent, ticket, "Pouvez-vous vider votre corbeille ?", [], internal=False,
+                           base_url="http://testserver/")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.WAITING
+    answer = outgoing("jeanne.parent@example.org")[-1]
+    assert "Pouvez-vous vider votre corbeille" in answer.get_content()
+    assert answer["Reply-To"] == RECTORAT and f"demande-{ticket.pk}." in answer["References"]
+    send(smtp_server, mail(f"Re: {answer['Subject']}", "C'est fait, merci.\n\n-----Message d'origine-----\nDe : x",
+                           headers={"In-Reply-To": answer["Message-ID"], "References": answer["References"]}))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN and Ticket.objects.count() == 1
+    assert ticket.messages.order_by("-id").first().body == "C'est fait, merci."
