@@ -104,13 +104,13 @@ def do_delete_contact(owner, contact: Contact) -> None:
 
 def do_create_group(owner, name: str) -> ContactGroup:
     name = _clean_group_name(name)
-    if ContactGroup.objects.filter(owner=owner, name__iexact=name).exists():
+    if ContactGroup.objects.filter(owner=owner, name_key=ContactGroup.key_for(name)).exists():
         raise ValidationError(_("Vous avez déjà un groupe « %(name)s ».") % {"name": name})
     if ContactGroup.objects.filter(owner=owner).count() >= MAX_GROUPS:
         raise ValidationError(_("Vous ne pouvez pas avoir plus de %(max)d groupes.") % {"max": MAX_GROUPS})
     try:
         with transaction.atomic():
-            return ContactGroup.objects.create(owner=owner, name=name)
+            return ContactGroup.objects.create(owner=owner, name=name, name_key=ContactGroup.key_for(name))
     except IntegrityError:
         raise ValidationError(_("Vous avez déjà un groupe « %(name)s ».") % {"name": name}) from None
 
@@ -118,10 +118,10 @@ def do_create_group(owner, name: str) -> ContactGroup:
 def do_rename_group(owner, group: ContactGroup, name: str) -> ContactGroup:
     _check_owner(owner, group)
     name = _clean_group_name(name)
-    if ContactGroup.objects.filter(owner=owner, name__iexact=name).exclude(pk=group.pk).exists():
+    if ContactGroup.objects.filter(owner=owner, name_key=ContactGroup.key_for(name)).exclude(pk=group.pk).exists():
         raise ValidationError(_("Vous avez déjà un groupe « %(name)s ».") % {"name": name})
-    group.name = name
-    group.save(update_fields=["name"])
+    group.name, group.name_key = name, ContactGroup.key_for(name)
+    group.save(update_fields=["name", "name_key"])
     return group
 
 
@@ -195,15 +195,16 @@ def _import_cards(owner, cards: list[vcards.Card], report: ImportReport) -> None
     report.created = len(created)
     by_email = {c.email: c for c in Contact.objects.filter(owner=owner)}
 
-    groups = {g.name.lower(): g for g in ContactGroup.objects.filter(owner=owner)}
+    groups = {g.name_key: g for g in ContactGroup.objects.filter(owner=owner)}
     wanted: dict[str, set[int]] = {}
     for card in cards:
         for category in card.categories:
-            key = category.lower()
+            name = _clean_group_name(category)
+            key = ContactGroup.key_for(name)
             if key not in groups:
                 if len(groups) >= MAX_GROUPS:
                     raise ValidationError(_("Vous ne pouvez pas avoir plus de %(max)d groupes.") % {"max": MAX_GROUPS})
-                groups[key] = ContactGroup.objects.create(owner=owner, name=_clean_group_name(category))
+                groups[key] = ContactGroup.objects.create(owner=owner, name=name, name_key=key)
                 report.groups_created.append(groups[key].name)
             wanted.setdefault(key, set()).add(by_email[card.email].pk)
     for key, contact_ids in wanted.items():

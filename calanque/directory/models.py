@@ -53,6 +53,8 @@ class Contact(models.Model):
 class ContactGroup(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_groups")
     name = models.CharField(_("nom du groupe"), max_length=100)
+    # casefold() of the name: SQLite's LOWER() ignores accents' case (« É »)
+    name_key = models.CharField(max_length=100, editable=False)
     members = models.ManyToManyField(Contact, blank=True, related_name="groups", verbose_name=_("membres"))
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
@@ -61,8 +63,12 @@ class ContactGroup(models.Model):
         verbose_name_plural = _("groupes de contacts")
         ordering = [Lower("name")]
         constraints = [
-            models.UniqueConstraint("owner", Lower("name"), name="one_group_name_per_owner"),
+            models.UniqueConstraint(fields=["owner", "name_key"], name="one_group_name_per_owner"),
         ]
 
     def __str__(self):
         return self.name
+
+    @staticmethod
+    def key_for(name: str) -> str:
+        return name.casefold()[:100]

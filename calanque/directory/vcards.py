@@ -179,7 +179,7 @@ def _read_card(index: int, start: int, lines: list[tuple[int, str]]) -> "Card | 
         values = prop.value if isinstance(prop.value, list) else [prop.value]
         for value in values:
             value = _clean(str(value), 100)
-            if value and value.lower() not in {c.lower() for c in categories}:
+            if value and value.casefold() not in {c.casefold() for c in categories}:
                 categories.append(value)
     return Card(index, start, name, address, _clean(notes, NOTES_MAX), categories)
 
