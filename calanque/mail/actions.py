@@ -6,6 +6,7 @@ nothing to correct.
 
 import email
 import re
+from html import escape as html_escape
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
@@ -313,27 +314,52 @@ def do_delete_folder(mailbox: Mailbox, folder: Folder) -> int:
 
 
 def _is_attachment(node) -> bool:
+    if node.get_content_type() == "message/rfc822":
+        return True
+    if node.is_multipart():
+        return False
     if node.get_content_disposition() == "attachment" or node.get_filename():
         return True
-    return node.get_content_maintype() not in ("text", "multipart")
+    return node.get_content_maintype() != "text"
 
 
-def _strip_attachments(node, removed: list[str], today: str) -> None:
-    if node.get_content_type() != "message/rfc822" and node.is_multipart():
-        for child in node.get_payload():
-            _strip_attachments(child, removed, today)
+def _drop_attachments(node, removed: list[tuple[str, int]]) -> None:
+    """Remove the attachment parts under ``node``, noting (name, size)."""
+    if not node.is_multipart() or node.get_content_type() == "message/rfc822":
         return
-    if not _is_attachment(node):
-        return
-    name = node.get_filename() or node.get_content_type()
-    try:
-        size = len(node.as_bytes())
-    except Exception:  # noqa: BLE001 - a broken part is removed all the same
-        size = 0
-    removed.append(name)
-    note = (f"[Pièce jointe « {name} » ({max(1, size // 1024)} Ko) retirée le {today} "
-            "pour libérer de l'espace dans la boîte aux lettres.]\n")
-    node.set_content(note, disposition="inline")
+    kept = []
+    for child in node.get_payload():
+        if _is_attachment(child):
+            try:
+                size = len(child.as_bytes())
+            except Exception:  # noqa: BLE001 - a broken part is removed all the same
+                size = 0
+            removed.append((child.get_filename() or child.get_content_type(), size))
+        else:
+            _drop_attachments(child, removed)
+            kept.append(child)
+    node.set_payload(kept)
+
+
+def _add_note(node, note: str) -> None:
+    """Append ``note`` to the first text/plain and text/html bodies (the
+    reader shows one of them), or add it as a text part."""
+    done = False
+    for kind in ("plain", "html"):
+        part = next((p for p in node.walk() if p.get_content_type() == f"text/{kind}"
+                     and p.get_content_disposition() != "attachment"), None)
+        if part is None:
+            continue
+        try:
+            body = part.get_content()
+        except Exception:  # noqa: BLE001 - undecodable body: leave it, add the note elsewhere
+            continue
+        addition = "\n\n" + note if kind == "plain" else "<p>" + html_escape(note) + "</p>"
+        part.set_content(body.rstrip() + addition + "\n", subtype=kind)
+        done = True
+    if not done:
+        node.attach(EmailMessage(policy=policy.default))
+        node.get_payload()[-1].set_content(note + "\n")
 
 
 def do_remove_attachments(mailbox: Mailbox, message: Message) -> Message:
@@ -347,11 +373,13 @@ def do_remove_attachments(mailbox: Mailbox, message: Message) -> Message:
         raise MailError("message d'une autre boîte")
     raw = blobs.store().get(message.content.sha256)
     node = email.message_from_bytes(raw, policy=policy.default)
-    removed: list[str] = []
-    if node.is_multipart():
-        _strip_attachments(node, removed, timezone.localtime().strftime("%d/%m/%Y"))
+    removed: list[tuple[str, int]] = []
+    _drop_attachments(node, removed)
     if not removed:
         raise MailError("Ce message n'a pas de pièce jointe à retirer.")
+    today = timezone.localtime().strftime("%d/%m/%Y")
+    _add_note(node, "\n".join(f"[Pièce jointe « {name} » ({max(1, size // 1024)} Ko) retirée le {today} pour "
+                               "libérer de l'espace dans la boîte aux lettres.]" for name, size in removed))
     lighter = node.as_bytes(policy=policy.SMTP)
     with transaction.atomic():
         current = Message.objects.select_for_update().filter(pk=message.pk, mailbox=mailbox).first()
