@@ -13,7 +13,7 @@ over quota), so that senders learn at once.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -112,24 +112,33 @@ def _sort_keys(content: Content) -> dict:
     return {"sender_key": sender, "subject_key": subject[:200]}
 
 
+def _counted(model, pk: int, returning: str, **increments) -> tuple:
+    """``UPDATE … SET column = column + n … RETURNING``: one statement that
+    locks the row until the commit (so UIDs never collide) and gives back the
+    new values. Django's ``update`` cannot return them."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{connection.ops.quote_name(c)} = {connection.ops.quote_name(c)} + %s" for c in increments)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {sets} WHERE id = %s RETURNING {returning}",
+                       [*increments.values(), pk])
+        return cursor.fetchone()
+
+
 def store_copy(mailbox: Mailbox, folder: Folder, content: Content, *, seen=False, draft=False,
                received_at: datetime | None = None) -> Message:
     """Add a copy of ``content`` to ``folder`` and update the counters (call
-    inside a transaction). The folder row is locked so UIDs never collide."""
-    folder = Folder.objects.select_for_update().get(pk=folder.pk)
-    uid = folder.uid_next
+    inside a transaction). ``mailbox.used_bytes`` and ``warned_percent``
+    are refreshed from the database on the way."""
+    (uid_next,) = _counted(Folder, folder.pk, "uid_next", uid_next=1, total=1, unread=0 if seen else 1,
+                           size_bytes=content.size)
+    mailbox.used_bytes, mailbox.warned_percent = _counted(Mailbox, mailbox.pk, "used_bytes, warned_percent",
+                                                          used_bytes=content.size)
     now = received_at or timezone.now()
-    message = Message.objects.create(
-        mailbox=mailbox, folder=folder, uid=uid, content=content, received_at=now,
+    return Message.objects.create(
+        mailbox=mailbox, folder_id=folder.pk, uid=uid_next - 1, content=content, received_at=now,
         date=content.sent_at or now, size=content.size, seen=seen, draft=draft,
         has_attachments=content.has_attachments, **_sort_keys(content),
     )
-    Folder.objects.filter(pk=folder.pk).update(
-        uid_next=F("uid_next") + 1, total=F("total") + 1, unread=F("unread") + (0 if seen else 1),
-        size_bytes=F("size_bytes") + content.size,
-    )
-    Mailbox.objects.filter(pk=mailbox.pk).update(used_bytes=F("used_bytes") + content.size)
-    return message
 
 
 def deliver(raw: bytes, recipients: list[Staff], *, parsed: Parsed | None = None) -> Delivered:
@@ -139,10 +148,12 @@ def deliver(raw: bytes, recipients: list[Staff], *, parsed: Parsed | None = None
     sha = blobs.store().put(raw)
     parsed = parsed or parse(raw)
     mailboxes = [mailbox_for(staff) for staff in recipients]
+    for mailbox, staff in zip(mailboxes, recipients, strict=True):
+        mailbox.staff = staff
     with transaction.atomic():
         content = _content(sha, raw, parsed)
         inboxes = {f.mailbox_id: f for f in Folder.objects.filter(
-            mailbox__in=mailboxes, special=Folder.Special.INBOX)}
+            mailbox__in=mailboxes, special=Folder.Special.INBOX).only("id", "mailbox_id")}
         for mailbox in mailboxes:
             store_copy(mailbox, inboxes[mailbox.pk], content)
         for mailbox in mailboxes:
@@ -151,11 +162,12 @@ def deliver(raw: bytes, recipients: list[Staff], *, parsed: Parsed | None = None
 
 
 def _warn_if_needed(mailbox: Mailbox, inbox: Folder) -> None:
-    mailbox = Mailbox.objects.select_related("staff__academy").get(pk=mailbox.pk)
+    """After a copy: the quota warning of a threshold just crossed (the
+    counters in ``mailbox`` are fresh from ``store_copy``)."""
     threshold = quota.threshold_to_warn(mailbox)
     if threshold is not None:
-        store_copy(mailbox, inbox, content_for(quota.warning_message(mailbox, threshold)))
         Mailbox.objects.filter(pk=mailbox.pk).update(warned_percent=threshold)
+        store_copy(mailbox, inbox, content_for(quota.warning_message(mailbox, threshold)))
 
 
 def received_header(helo: str, peer: str, recipient_count: int, hostname: str) -> bytes:
