@@ -30,11 +30,10 @@ class GroupForm(DsfrFormMixin, forms.Form):
 
 class AddMembersForm(DsfrFormMixin, forms.Form):
     contacts = forms.ModelMultipleChoiceField(
-        label=_("Contacts à ajouter"), queryset=None, widget=forms.SelectMultiple(attrs={"size": 8}),
+        label=_("Contacts à ajouter"), queryset=None, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choisissez au moins un contact."),
                         "invalid_choice": _("Ce contact n'existe pas."),
-                        "invalid_pk_value": _("Ce contact n'existe pas.")},
-        help_text=_("Ctrl ou Maj pour en choisir plusieurs."))
+                        "invalid_pk_value": _("Ce contact n'existe pas.")})
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
