@@ -5,6 +5,7 @@ per-académie policy that administrators change at run time lives in the
 database. A bare checkout boots on SQLite under ``./var`` with a local outbox.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -51,6 +52,9 @@ CALANQUE_SMTP_HOST = env_str("CALANQUE_SMTP_HOST", "127.0.0.1")
 CALANQUE_SMTP_PORT = env_port("CALANQUE_SMTP_PORT", 2525)
 # Largest message accepted over SMTP (announced with the SIZE extension).
 CALANQUE_SMTP_MAX_SIZE = env_int("CALANQUE_SMTP_MAX_SIZE", 25 * 1024 * 1024, minimum=1024)
+# Processes of `calanque smtpd` listening on the same port (SO_REUSEPORT):
+# by default one per core, up to 4.
+CALANQUE_SMTP_PROCESSES = env_int("CALANQUE_SMTP_PROCESSES", min(os.cpu_count() or 1, 4), minimum=1, maximum=64)
 # Close the database connection after each SMTP command (tests, and
 # databases behind a pooler); off, connections live CONN_MAX_AGE.
 CALANQUE_SMTP_CLOSE_CONNECTIONS = env_bool("CALANQUE_SMTP_CLOSE_CONNECTIONS", False)

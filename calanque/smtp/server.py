@@ -35,8 +35,26 @@ class CalanqueSMTP(SMTP):
 
 
 class CalanqueController(Controller):
+    """``shared_port``: several processes listen on the same port
+    (SO_REUSEPORT, the kernel spreads connections over them)."""
+
+    def __init__(self, *args, shared_port: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shared_port = shared_port
+
     def factory(self):
         return CalanqueSMTP(self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, host=self.hostname, port=self.port,
+                                       ssl=self.ssl_context, reuse_port=self.shared_port)
+
+    def _trigger_server(self):
+        if not self.shared_port:
+            return super()._trigger_server()
+        # A test connection could reach a sibling process: build the protocol
+        # object in our own loop instead, which is all aiosmtpd checks.
+        self.loop.call_soon_threadsafe(self._factory_invoker)
 
 
 def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
@@ -49,9 +67,10 @@ def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
     return context
 
 
-def build_controller(host: str, port: int, *, cert: str | None = None, key: str | None = None) -> Controller:
+def build_controller(host: str, port: int, *, cert: str | None = None, key: str | None = None,
+                     shared_port: bool = False) -> Controller:
     return CalanqueController(
         InboundHandler(), hostname=host, port=port, server_hostname=f"mx.{settings.CALANQUE_DOMAIN}",
         data_size_limit=settings.CALANQUE_SMTP_MAX_SIZE, enable_SMTPUTF8=True, decode_data=False,
-        tls_context=tls_context(cert, key), require_starttls=False,
+        tls_context=tls_context(cert, key), require_starttls=False, shared_port=shared_port,
     )

@@ -68,15 +68,45 @@ def crash_env(tmp_path):
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env):
+def children_of(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return "\nState:\tZ" not in handle.read()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env, processes):
     port = free_port()
     env = {**crash_env, "CALANQUE_SMTP_PORT": str(port)}
+    orphans_checked = []
 
     def start():
-        process = subprocess.Popen([sys.executable, "-m", "calanque", "smtpd"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "calanque", "smtpd", "--processes", str(processes)],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(port)
         return process
+
+    def kill(process):
+        children = children_of(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if processes > 1:
+            assert len(children) == processes - 1
+            deadline = time.monotonic() + 10
+            while any(alive(c) for c in children) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not any(alive(c) for c in children), "a child outlived its killed parent"
+            orphans_checked.append(children)
 
     acknowledged: list[tuple[str, str]] = []
     lock, stop = threading.Lock(), threading.Event()
@@ -105,8 +135,7 @@ def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env):
     try:
         for _ in range(4):
             time.sleep(random.uniform(0.8, 2.0))
-            server.send_signal(signal.SIGKILL)
-            server.wait()
+            kill(server)
             server = start()
         time.sleep(1.0)
     finally:
@@ -116,7 +145,8 @@ def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env):
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
 
-    print(f"{len(acknowledged)} messages acknowledged across 4 SIGKILLs")
+    print(f"{len(acknowledged)} messages acknowledged across 4 SIGKILLs ({processes} processes)")
+    assert len(orphans_checked) == (4 if processes > 1 else 0)
     assert len(acknowledged) > 20, "the clients should have sent a fair amount of mail"
     result = subprocess.run([sys.executable, "-c", COUNT_SCRIPT % RECIPIENTS], env=env, capture_output=True,
                             text=True, check=True)
