@@ -2,6 +2,7 @@
 senders, held sends). Mail itself is written by ``calanque.mail.actions``."""
 
 import logging
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -217,5 +218,12 @@ def release_due_sends(staff=None, limit: int = 200) -> int:
 
 
 def held_for(staff) -> list[HeldSend]:
-    return list(HeldSend.objects.filter(staff=staff, send_after__gt=_now())
+    """The user's messages still in their « Annuler l'envoi » window, each
+    with ``remaining`` seconds (for the countdown, immune to the browser's
+    clock being off)."""
+    now = _now()
+    held = list(HeldSend.objects.filter(staff=staff, send_after__gt=now)
                 .select_related("draft__content").order_by("send_after"))
+    for item in held:
+        item.remaining = max(0, math.ceil((item.send_after - now).total_seconds()))
+    return held

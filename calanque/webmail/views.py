@@ -55,6 +55,7 @@ def home(request):
 @login_required
 def folder(request, folder_id):
     current = get_folder_for_user(request.user, folder_id)
+    webmail_actions.release_due_sends(staff=request.user)  # before listing: Envoyés shows what just left
     prefs = webmail_actions.preferences_for(request.user)
     sort = request.GET.get("tri", "date")
     filters = {name: request.GET.get(name) == "1" for name in ("unread", "flagged", "attachments")}

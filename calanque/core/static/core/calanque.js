@@ -103,3 +103,241 @@ document.addEventListener("submit", (event) => {
     }, 250);
   });
 })();
+
+// ---------------------------------------------------------------------------
+// Webmail. Each enhancement binds to the content it is given, so that it
+// also works on content swapped in by htmx (see calanqueReady).
+function calanqueReady(init) {
+  if (window.htmx) {
+    window.htmx.onLoad(init);
+  } else {
+    init(document.body);
+  }
+}
+
+const FRENCH = document.documentElement.lang !== "en";
+const DRAFT_KEY = "calanque-brouillon";
+
+// Drafts saved while typing (5 s after the last save, when something
+// changed) and when leaving the page. If the session has expired, the text
+// is kept in this tab (sessionStorage) and restored after signing in again.
+calanqueReady((root) => {
+  const form = root.querySelector("form[data-calanque-autosave]");
+  if (!form || form.dataset.calanqueBound) return;
+  form.dataset.calanqueBound = "1";
+  const url = form.dataset.calanqueAutosave;
+  const status = document.getElementById("etat-brouillon");
+  const draftInput = form.querySelector("input[name=brouillon]");
+  const fields = ["to", "cc", "bcc", "subject", "body"];
+  let dirty = false;
+  let inflight = null;
+  let submitting = false;
+
+  const snapshot = () => {
+    const values = {};
+    fields.forEach((name) => { values[name] = form.elements[name] ? form.elements[name].value : ""; });
+    sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ values, draft: draftInput.value, unsaved: true }));
+  };
+  const say = (text) => { if (status) status.textContent = text; };
+
+  const showKept = (attachments) => {
+    const box = document.getElementById("pieces-gardees");
+    if (!box) return;
+    box.querySelectorAll(".fr-fieldset__element").forEach((el) => el.remove());
+    attachments.forEach((a, index) => {
+      const element = document.createElement("div");
+      element.className = "fr-fieldset__element";
+      const group = document.createElement("div");
+      group.className = "fr-checkbox-group";
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.name = "garder";
+      input.value = a.part;
+      input.id = "garder-auto-" + index;
+      input.checked = true;
+      const label = document.createElement("label");
+      label.className = "fr-label";
+      label.htmlFor = input.id;
+      label.textContent = `${a.filename} (${a.size})`;
+      group.append(input, label);
+      element.append(group);
+      box.append(element);
+    });
+    box.hidden = attachments.length === 0;
+  };
+
+  const save = () => {
+    dirty = false;
+    const body = new FormData(form);
+    inflight = fetch(url, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(async (response) => {
+        const type = response.headers.get("Content-Type") || "";
+        if (!response.ok || response.redirected || !type.includes("application/json")) {
+          // Signed out (the sign-in page answered) or refused: keep the text here.
+          snapshot();
+          document.getElementById("brouillon-local").hidden = false;
+          say(FRENCH ? "Brouillon gardé dans ce navigateur seulement." : "Draft kept in this browser only.");
+          return;
+        }
+        const data = await response.json();
+        draftInput.value = data.draft;
+        history.replaceState(history.state, "", data.url);
+        const files = form.querySelector("input[type=file][name=attachments]");
+        if (files && files.value) files.value = "";  // now attachments of the draft
+        showKept(data.attachments);
+        sessionStorage.removeItem(DRAFT_KEY);
+        document.getElementById("brouillon-local").hidden = true;
+        say((FRENCH ? "Brouillon enregistré à " : "Draft saved at ") + data.saved_at);
+      })
+      .catch(() => {
+        snapshot();
+        say(FRENCH ? "Brouillon non enregistré (connexion perdue) ; le texte est gardé ici." :
+          "Draft not saved (connection lost); the text is kept here.");
+      })
+      .finally(() => { inflight = null; });
+    return inflight;
+  };
+
+  // Text left unsaved when the session expired: put it back.
+  const kept = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
+  if (kept && kept.unsaved && (!kept.draft || !draftInput.value || kept.draft === draftInput.value)) {
+    fields.forEach((name) => {
+      if (form.elements[name] && kept.values[name]) form.elements[name].value = kept.values[name];
+    });
+    if (kept.draft && !draftInput.value) draftInput.value = kept.draft;
+    document.getElementById("brouillon-restaure").hidden = false;
+    dirty = true;
+    save();
+  }
+
+  form.addEventListener("input", () => { dirty = true; snapshot(); });
+  form.addEventListener("change", () => { dirty = true; });
+  const timer = setInterval(() => {
+    if (!document.body.contains(form)) { clearInterval(timer); return; }
+    if (dirty && !inflight && !submitting) save();
+  }, 5000);
+
+  const leaving = () => {
+    if (!dirty || submitting) return;
+    dirty = false;
+    navigator.sendBeacon(url, new FormData(form));
+  };
+  window.addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") leaving(); });
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (!document.body.contains(form) || event.detail.elt === form || form.contains(event.detail.elt)) return;
+    if (dirty && !submitting) { dirty = false; save(); }
+  });
+
+  form.addEventListener("submit", (event) => {
+    // A save still running would replace the draft this submit names: wait for it.
+    if (inflight) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      const submitter = event.submitter;
+      inflight.then(() => form.requestSubmit(submitter));
+      return;
+    }
+    const sending = event.submitter && event.submitter.hasAttribute("data-calanque-send");
+    const subject = form.elements.subject;
+    const confirmed = form.elements.no_subject && form.elements.no_subject.checked;
+    if (sending && subject && !subject.value.trim() && !confirmed) {
+      const question = FRENCH ? "Ce message n'a pas d'objet. L'envoyer quand même ?"
+        : "This message has no subject. Send it anyway?";
+      if (!window.confirm(question)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        subject.focus();
+        return;
+      }
+      const yes = document.createElement("input");
+      yes.type = "hidden";
+      yes.name = "no_subject";
+      yes.value = "on";
+      form.append(yes);
+    }
+    submitting = true;
+    snapshot();  // if the session expired, the sign-in page comes next: keep the text
+  });
+});
+
+// After a send: the text kept for a session expiry is no longer needed
+// once a webmail page other than compose answers.
+calanqueReady((root) => {
+  if (root === document.body && !document.querySelector("form[data-calanque-autosave]")
+      && document.querySelector(".calanque-webmail")) {
+    sessionStorage.removeItem(DRAFT_KEY);
+  }
+});
+
+// The signature chosen in compose is previewed under the text.
+calanqueReady((root) => {
+  const select = root.querySelector("select[name=signature]");
+  if (!select) return;
+  const show = () => {
+    document.querySelectorAll("[data-signature]").forEach((pre) => {
+      pre.hidden = pre.dataset.signature !== select.value;
+    });
+  };
+  select.addEventListener("change", show);
+});
+
+// « Annuler l'envoi »: a countdown; once over, the button goes.
+calanqueReady((root) => {
+  root.querySelectorAll("[data-calanque-held]").forEach((box) => {
+    if (box.dataset.calanqueBound) return;
+    box.dataset.calanqueBound = "1";
+    let left = parseInt(box.dataset.calanqueHeld, 10);
+    const out = box.querySelector(".calanque-countdown");
+    const tick = () => {
+      if (left < 0) {  // one more second: never announce before the server's time
+        clearInterval(timer);
+        box.querySelector("form").hidden = true;
+        box.querySelector("p").hidden = true;
+        box.querySelector(".calanque-held-gone").hidden = false;
+        return;
+      }
+      out.textContent = `(${Math.max(left, 0)} s)`;
+      left -= 1;
+    };
+    const timer = setInterval(tick, 1000);
+    tick();
+  });
+});
+
+// Keyboard in the message list: j / ↓ next, k / ↑ previous, Enter opens
+// (the focus is on the message's link), x selects. Documented on the page.
+calanqueReady((root) => {
+  const table = root.querySelector(".calanque-messages");
+  if (!table || table.dataset.calanqueBound) return;
+  table.dataset.calanqueBound = "1";
+  const rows = () => Array.from(document.querySelectorAll(".calanque-messages tr.calanque-row"));
+  const move = (step) => {
+    const all = rows();
+    if (!all.length) return;
+    const current = all.findIndex((row) => row.classList.contains("calanque-row--current"));
+    const next = Math.min(all.length - 1, Math.max(0, current < 0 ? 0 : current + step));
+    all.forEach((row) => row.classList.remove("calanque-row--current"));
+    all[next].classList.add("calanque-row--current");
+    const link = all[next].querySelector("a.calanque-open");
+    if (link) link.focus();
+  };
+  document.addEventListener("keydown", (event) => {
+    if (!document.body.contains(table) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.closest("input, textarea, select, [contenteditable]")) return;
+    const inList = table.contains(target);
+    if (event.key === "j" || (inList && event.key === "ArrowDown")) { event.preventDefault(); move(1); }
+    else if (event.key === "k" || (inList && event.key === "ArrowUp")) { event.preventDefault(); move(-1); }
+    else if (event.key === "x") {
+      const row = document.querySelector(".calanque-messages tr.calanque-row--current");
+      const box = row && row.querySelector("input[type=checkbox]");
+      if (box) { event.preventDefault(); box.checked = !box.checked; }
+    }
+  });
+  table.addEventListener("focusin", (event) => {
+    const row = event.target.closest("tr.calanque-row");
+    if (!row) return;
+    rows().forEach((r) => r.classList.toggle("calanque-row--current", r === row));
+  });
+});
