@@ -9,10 +9,8 @@ is only ever shown inside a sandboxed iframe whose document has its own strict
 Content-Security-Policy (see the webmail view), never in the portal's DOM.
 """
 
-import email
 import re
 from dataclasses import dataclass, field
-from email import policy
 from html import escape
 from urllib.parse import urlparse
 
@@ -21,7 +19,7 @@ import nh3
 from calanque.academy.models import Academy
 from calanque.mail import blobs
 from calanque.mail.models import Message
-from calanque.mail.parsing import Attachment, Parsed, parse
+from calanque.mail.parsing import Attachment, Parsed, parse, part_bytes
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col", "colgroup", "dd", "del", "div", "dl",
@@ -143,19 +141,6 @@ def attachment_bytes(message: Message, part: str) -> tuple[Attachment, bytes] | 
     """The decoded content of the attachment at ``part`` (dotted MIME
     position, validated by the caller's URL pattern)."""
     raw = blobs.store().get(message.content.sha256)
-    parsed = parse(raw)
-    found = next((a for a in parsed.attachments if a.part == part), None)
-    if found is None:
-        return None
-    node = email.message_from_bytes(raw, policy=policy.default)
-    if not node.is_multipart() and part == "1":
-        return found, node.get_payload(decode=True) or b""
-    for index in part.split("."):
-        children = node.get_payload() if node.is_multipart() else None
-        if not isinstance(children, list) or not (0 < int(index) <= len(children)):
-            return None
-        node = children[int(index) - 1]
-    if found.content_type == "message/rfc822":
-        inner = node.get_payload()
-        return found, inner[0].as_bytes() if isinstance(inner, list) and inner else b""
-    return found, node.get_payload(decode=True) or b""
+    found = next((a for a in parse(raw).attachments if a.part == part), None)
+    data = part_bytes(raw, part) if found is not None else None
+    return (found, data) if data is not None else None
