@@ -56,6 +56,10 @@ def list_contacts(owner, text: str = "") -> QuerySet[Contact]:
     return contacts
 
 
+def contact_with_address(owner, email: str) -> Contact | None:
+    return Contact.objects.filter(owner=owner, email=email).first()
+
+
 def list_groups(owner) -> QuerySet[ContactGroup]:
     return ContactGroup.objects.filter(owner=owner).annotate(size=Count("members"))
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from calanque.directory import actions, queries, vcards
 from calanque.directory.access import get_contact_for_user, get_group_for_user, get_staff_for_user
 from calanque.directory.forms import AddMembersForm, ContactForm, GroupForm, ImportForm, NotesForm
-from calanque.directory.models import Contact
 
 
 def _text(request, name="q", limit=100) -> str:
@@ -59,7 +58,7 @@ def suggestions(request):
 @login_required
 def card(request, staff_id):
     person = get_staff_for_user(request.user, staff_id)
-    contact = Contact.objects.filter(owner=request.user, email=person.email).first()
+    contact = queries.contact_with_address(request.user, person.email)
     return render(request, "directory/card.html", {
         "person": person, "contact": contact, "write_url": compose_url([person.email]), "tab": "search"})
 
