@@ -65,7 +65,7 @@ def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         if logical and text[:1] in (" ", "\t"):
             logical[-1] = (logical[-1][0], logical[-1][1] + text[1:])
         elif logical and logical[-1][1].endswith("=") and "QUOTED-PRINTABLE" in logical[-1][1].upper():
-            logical[-1] = (logical[-1][0], logical[-1][1] + text)
+            logical[-1] = (logical[-1][0], logical[-1][1][:-1] + text)
         else:
             logical.append((number, text))
     return logical
@@ -146,7 +146,8 @@ def _read_card(index: int, start: int, lines: list[tuple[int, str]]) -> "Card | 
         return _("Carte n° %(card)d (ligne %(start)d) : la version « %(version)s » n'est pas prise en charge "
                  "(2.1, 3.0 ou 4.0).") % {**where, "version": versions[0][:10]}
     try:
-        card = vobject.readOne("\r\n".join(t for _n, t in lines) + "\r\n", ignoreUnreadable=False)
+        # Already unfolded: vobject does not know vCard 2.1's quoted-printable soft breaks.
+        card = vobject.readOne("\r\n".join(t for _n, t in logical) + "\r\n", ignoreUnreadable=False)
     except Exception:  # noqa: BLE001 — vobject raises many kinds on hostile input; none may become a 500
         return _("Carte n° %(card)d (ligne %(start)d) : contenu illisible (encodage ou valeur invalide).") % where
 
@@ -161,7 +162,8 @@ def _read_card(index: int, start: int, lines: list[tuple[int, str]]) -> "Card | 
             **where, "name": f", « {name} »" if name else ""}
     chosen = 0
     for position, prop in enumerate(emails):
-        types = [t.lower() for t in prop.params.get("TYPE", [])]
+        # TYPE=pref (3.0), PREF=1 (4.0), a bare PREF (2.1)
+        types = [t.lower() for t in prop.params.get("TYPE", []) + list(getattr(prop, "singletonparams", []))]
         if "pref" in types or prop.params.get("PREF", ["100"])[0] == "1":
             chosen = position
             break

@@ -1,8 +1,10 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calanque.directory.models import Contact, ContactGroup
-from calanque.directory.vcards import MAX_VCF_BYTES
+from calanque.directory.vcards import MAX_VCF_BYTES, Entry, read_vcards, write_vcards
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,34 @@ def test_export_then_import_gives_back_the_same_contacts_and_groups(signed_in, p
     other = signed_in("administrative")
     assert upload(other, exported).status_code == 302
     assert snapshot(nadia) == snapshot(hugo) and len(snapshot(nadia)) == 4
+
+
+def test_a_vcard_2_1_with_quoted_printable_and_a_bare_pref_is_read(signed_in, persona):
+    hugo = persona("secondary_teacher")
+    client = signed_in("secondary_teacher")
+    response = upload(client, "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:No=C3=ABl;H=C3=A9l=C3=A8ne\r\n"
+                              "NOTE;ENCODING=QUOTED-PRINTABLE:premi=C3=A8re ligne=0D=0A=\r\nseconde ligne\r\n"
+                              "EMAIL;INTERNET:autre@example.org\r\nEMAIL;INTERNET;PREF:helene@example.org\r\nEND:VCARD\r\n")
+    assert response.status_code == 302
+    contact = Contact.objects.get(owner=hugo)
+    assert (contact.name, contact.email, contact.notes) == ("Hélène Noël", "helene@example.org",
+                                                            "première ligne\nseconde ligne")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000) | st.text(max_size=500).map(lambda t: ("BEGIN:VCARD\nVERSION:3.0\n" + t).encode()))
+def test_reading_never_raises_whatever_the_bytes(data):
+    result = read_vcards(data)
+    assert result.cards or result.errors or result.skipped
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=80).map(str.strip),
+       notes=st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=300).map(str.strip),
+       groups=st.lists(st.text(st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), min_size=1,
+                               max_size=30).map(lambda g: " ".join(g.split())).filter(bool),
+                       max_size=3, unique_by=str.casefold))
+def test_what_is_written_reads_back_the_same(name, notes, groups):
+    text = write_vcards([Entry(name or "x", "quelqu.un@example.org", family=name, notes=notes, categories=groups)])
+    [card] = read_vcards(text.encode("utf-8")).cards
+    assert (card.name, card.email, card.notes, card.categories) == (name or "x", "quelqu.un@example.org", notes, groups)
