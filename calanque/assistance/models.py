@@ -238,8 +238,9 @@ class OpeningHours(models.Model):
         verbose_name = _("horaire d'ouverture")
         verbose_name_plural = _("horaires d'ouverture")
         ordering = ["weekday", "opens"]
-        constraints = [models.CheckConstraint(condition=models.Q(opens__lt=models.F("closes")),
-                                              name="opening_before_closing")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(opens__lt=models.F("closes")), name="opening_before_closing",
+            violation_error_message=_("L'heure d'ouverture doit précéder l'heure de fermeture."))]
 
 
 class ClosedDay(models.Model):
@@ -253,7 +254,8 @@ class ClosedDay(models.Model):
         verbose_name = _("jour de fermeture")
         verbose_name_plural = _("jours de fermeture")
         ordering = ["day"]
-        constraints = [models.UniqueConstraint(fields=["settings", "day"], name="one_closed_day_per_date")]
+        constraints = [models.UniqueConstraint(fields=["settings", "day"], name="one_closed_day_per_date",
+                                               violation_error_message=_("Ce jour est déjà dans la liste."))]
 
 
 class ServiceLevel(models.Model):
@@ -269,7 +271,9 @@ class ServiceLevel(models.Model):
         verbose_name = _("engagement de service")
         verbose_name_plural = _("engagements de service")
         ordering = ["urgency"]
-        constraints = [models.UniqueConstraint(fields=["settings", "urgency"], name="one_service_level_per_urgency")]
+        constraints = [models.UniqueConstraint(
+            fields=["settings", "urgency"], name="one_service_level_per_urgency",
+            violation_error_message=_("Un seul engagement par urgence."))]
 
 
 class CannedAnswer(models.Model):

@@ -150,10 +150,30 @@ def test_the_resolution_clock_stops_while_waiting_for_the_requester(signed_in, c
     assert "Pouvez-vous préciser ?" not in text(agent.get("/assistance/equipe/", {"retard": "1"}))
 
 
-def test_the_desk_settings_are_in_the_admin(signed_in):
+def test_an_administrator_sets_hours_closed_days_and_service_levels_in_the_admin(signed_in, persona, clock,
+                                                                                  again):
     admin = signed_in("admin")
-    assert admin.get("/admin/assistance/desksettings/add/").status_code == 200
-    assert "Engagements de service" in text(admin.get("/admin/assistance/desksettings/add/"))
+    academy = persona("admin").academy
+    form = {"academy": academy.pk, "public_holidays": "on"}
+    for prefix, rows in (
+            ("opening_hours", [{"weekday": "0", "opens": "09:00", "closes": "12:00"},
+                               {"weekday": "1", "opens": "09:00", "closes": "12:00"}]),
+            ("closed_days", [{"day": "2026-11-30", "name": "Pont"}]),
+            ("service_levels", [{"urgency": "haute", "first_response_hours": "1", "resolution_hours": "3"}])):
+        form.update({f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
+                     f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
+        for n, row in enumerate(rows):
+            form.update({f"{prefix}-{n}-{k}": v for k, v in row.items()})
+    response = admin.post("/admin/assistance/desksettings/add/", form)
+    assert response.status_code == 302, text(response)[:3000]
+    at(clock, paris(2026, 11, 27, 11))  # Friday: closed under these settings
+    ticket = file(signed_in("teacher_13"), urgency="haute")
+    # Monday 30 is closed; Tuesday 9 h–12 h: 1 h to answer, 3 h to resolve.
+    assert (ticket.first_response_due, ticket.resolution_due) == (paris(2026, 12, 1, 10), paris(2026, 12, 1, 12))
+    DeskSettings.objects.all().delete()
+    wrong = again("admin").post("/admin/assistance/desksettings/add/", {**form, "opening_hours-0-opens": "13:00"})
+    assert wrong.status_code == 200 and not DeskSettings.objects.exists()
+    assert "L'heure d'ouverture doit précéder l'heure de fermeture." in text(wrong)
     assert signed_in("dsden13_agent").get("/admin/assistance/desksettings/add/").status_code in (302, 403, 404)
 
 
