@@ -72,24 +72,39 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(demo, browser):
         client.sendmail("collegue@example.net", ["sophie.lambert@ac-aix-marseille.fr"], raw)
 
     found: dict[str, list[dict]] = {}
-    checked = 0
+    checked: list[str] = []
     urls = None
     for name, viewport in (("bureau", {"width": 1280, "height": 900}), ("téléphone", {"width": 360, "height": 780})):
         context = browser.new_context(locale="fr-FR", viewport=viewport)
         page = context.new_page()
+
+        def check(label: str) -> None:
+            violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]  # noqa: B023
+            checked.append(label)
+            if violations:
+                found[f"{label} ({name})"] = violations  # noqa: B023
+
         page.goto(demo.url + "/compte/connexion/")
-        violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
-        found.update({f"connexion ({name})": violations} if violations else {})
+        check("connexion")
         sign_in(page, demo, PERSON)
         urls = urls or pages_of_the_portal(page, demo)
         for label, url in urls:
             page.goto(url)
-            violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
-            checked += 1
-            if violations:
-                found[f"{label} ({name})"] = violations
+            check(label)
+        # Forms showing their errors.
+        page.goto(demo.url + "/annuaire/contacts/nouveau/")
+        page.get_by_label("Adresse électronique").fill("pas une adresse")
+        page.get_by_role("button", name="Enregistrer").click()
+        assert page.get_by_text("Adresse électronique invalide").is_visible()
+        check("contact refusé")
+        page.goto(demo.url + "/annuaire/contacts/importer/")
+        page.get_by_label("Fichier vCard (.vcf)").set_input_files(
+            files=[{"name": "faux.vcf", "mimeType": "text/vcard", "buffer": b"BEGIN:VCARD\nFN\nEND:VCARD\n"}])
+        page.get_by_role("button", name="Importer").click()
+        assert page.get_by_role("alert").is_visible()
+        check("import refusé")
         context.close()
-    assert checked == 20
+    assert len(checked) == 2 * (len(urls) + 3)
     assert not found, "axe-core:\n" + describe(found)
 
 
