@@ -2,13 +2,43 @@
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from calanque.academy.identifiers import fold
-from calanque.academy.models import Staff
+from calanque.academy.models import Establishment, Staff
 from calanque.directory.models import Contact, ContactGroup
+
+# The établissements and functions of an académie are few (hundreds): they
+# are matched in Python on folded text, so that « ecole », « briancon » or
+# « bouches du rhone » find what they mean on SQLite as on PostgreSQL (SQLite's
+# LIKE folds the case of ASCII letters only, and neither engine folds accents).
+_VOCABULARY_SECONDS = 60
+
+
+def _places(academy) -> list[tuple[int, str, str, str]]:
+    """(id, folded « name commune département », département code, folded UAI)."""
+    key = f"directory:places:{academy.pk}"
+    places = cache.get(key)
+    if places is None:
+        rows = Establishment.objects.filter(department__academy=academy).values_list(
+            "pk", "name", "city", "department__code", "department__name", "uai")
+        places = [(pk, fold(f"{name} {city} {department}"), code, uai.lower())
+                  for pk, name, city, code, department, uai in rows]
+        cache.set(key, places, _VOCABULARY_SECONDS)
+    return places
+
+
+def _functions(academy) -> list[tuple[str, str]]:
+    key = f"directory:functions:{academy.pk}"
+    functions = cache.get(key)
+    if functions is None:
+        names = Staff.objects.filter(academy=academy).exclude(function="").values_list("function", flat=True)
+        functions = [(name, fold(name)) for name in set(names)]
+        cache.set(key, functions, _VOCABULARY_SECONDS)
+    return functions
 
 
 def search_staff(academy, text: str) -> QuerySet[Staff]:
@@ -16,24 +46,25 @@ def search_staff(academy, text: str) -> QuerySet[Staff]:
     name, identifier, function, établissement (name or UAI), commune or
     département (code or name).
 
-    Accents and case are ignored for the identifier (which is folded); the
-    other fields are matched case-insensitively as typed.
+    Accents and case are ignored everywhere (names through the identifier,
+    which is folded ``prenom.nom``); a département code or a UAI must be whole.
     """
     people = Staff.objects.filter(academy=academy, is_active=True).select_related(
         "establishment", "establishment__department"
     )
-    for word in text.split()[:6]:
+    words = text.split()[:6]
+    places = _places(academy) if words else []
+    functions = _functions(academy) if words else []
+    for word in words:
         folded = fold(word)
+        place_ids = [pk for pk, place, code, uai in places if folded in place or folded in (code, uai)]
+        function_names = [name for name, name_folded in functions if folded in name_folded]
         people = people.filter(
             Q(identifier__contains=folded)
             | Q(last_name__icontains=word)
             | Q(first_name__icontains=word)
-            | Q(function__icontains=word)
-            | Q(establishment__name__icontains=word)
-            | Q(establishment__uai__iexact=word)
-            | Q(establishment__city__icontains=word)
-            | Q(establishment__department__code=word)
-            | Q(establishment__department__name__icontains=word)
+            | Q(function__in=function_names)
+            | Q(establishment_id__in=place_ids)
         )
     return people.order_by("last_name", "first_name", "id")
 

@@ -77,3 +77,25 @@ def test_hostile_search_text_is_harmless(signed_in):
     response = client.get("/annuaire/", {"q": "<script>x</script>\x00 ' OR 1=1 --" * 20, "page": "abc"})
     assert response.status_code == 200
     assert "<script>x" not in response.content.decode()
+
+
+def test_accents_and_case_do_not_matter_for_function_establishment_commune_and_departement(signed_in, persona):
+    hugo = persona("secondary_teacher")
+    client = signed_in("teacher_13")
+    place = hugo.establishment
+    assert hugo.email in emails_found(client, f"bernard {place.get_kind_display().upper()}")  # COLLÈGE
+    assert hugo.email in emails_found(client, "bernard college")
+    assert hugo.email in emails_found(client, "bernard vaucluse")
+    assert hugo.email in emails_found(client, f"bernard {place.uai.lower()}")
+    lea = persona("teacher_13")
+    assert lea.email in emails_found(client, "garnier ecole professeur DES ÉCOLES")
+    briancon = [p for p in Staff.objects.filter(is_active=True, establishment__city="Briançon")]
+    assert briancon
+    found = emails_found(client, "briancon")
+    assert {p.email for p in briancon} <= found
+    assert all(p.establishment.city == "Briançon" for p in Staff.objects.filter(email__in=found))
+
+
+def test_a_departement_code_must_be_whole(signed_in, persona):
+    client = signed_in("teacher_13")
+    assert persona("secondary_teacher").email not in emails_found(client, "bernard 8")
