@@ -150,6 +150,26 @@ def test_the_resolution_clock_stops_while_waiting_for_the_requester(signed_in, c
     assert "Pouvez-vous préciser ?" not in text(agent.get("/assistance/equipe/", {"retard": "1"}))
 
 
+def test_a_request_answered_in_time_but_not_resolved_in_time_is_late(signed_in, clock, again):
+    at(clock, paris(2026, 11, 23, 9))  # Monday 9 h
+    teacher = signed_in("teacher_13")
+    slow, quick = file(teacher, "Résolue trop tard", urgency="haute"), file(teacher, "Résolue à temps")
+    at(clock, paris(2026, 11, 23, 10))
+    agent = signed_in("dsden13_agent")
+    agent.post(f"/assistance/equipe/demande/{slow.pk}/repondre/", {"body": "Nous regardons."})
+    agent.post(f"/assistance/equipe/demande/{slow.pk}/etat/", {"status": "en_cours"})
+    agent.post(f"/assistance/equipe/demande/{quick.pk}/repondre/", {"body": "C'est réglé."})
+    agent.post(f"/assistance/equipe/demande/{quick.pk}/etat/", {"status": "resolu"})
+    at(clock, paris(2026, 11, 25, 9))  # Wednesday: 16 business hours are over
+    agent = again("dsden13_agent")
+    late = text(agent.get("/assistance/equipe/", {"retard": "1"}))
+    assert "Résolue trop tard" in late and "Résolue à temps" not in late
+    agent.post(f"/assistance/equipe/demande/{slow.pk}/etat/", {"status": "resolu"})
+    late = text(agent.get("/assistance/equipe/", {"retard": "1", "etat": "toutes"}))
+    assert "Résolue trop tard" in late and "Résolue à temps" not in late
+    assert "Résolue trop tard" not in text(agent.get("/assistance/equipe/", {"retard": "1"}))  # no longer open
+
+
 def test_an_administrator_sets_hours_closed_days_and_service_levels_in_the_admin(signed_in, persona, clock,
                                                                                   again):
     admin = signed_in("admin")
@@ -234,8 +254,13 @@ def test_academy_wide_canned_answers_are_for_editors_and_reach_every_team(signed
         "team": "", "title": "Hameçonnage", "body": "Nous ne demandons jamais votre mot de passe."})
     assert CannedAnswer.objects.get().team is None
     hugo_ticket = file(signed_in("secondary_teacher"), "Un message étrange")  # handled by the Rectorat
-    page = text(signed_in("rectorat_agent").get(f"/assistance/equipe/demande/{hugo_ticket.pk}/"))
+    rectorat = signed_in("rectorat_agent")
+    page = text(rectorat.get(f"/assistance/equipe/demande/{hugo_ticket.pk}/"))
     assert "Hameçonnage (académie)</option>" in page
+    shared = CannedAnswer.objects.get()
+    assert rectorat.get(f"/assistance/equipe/reponses-types/{shared.pk}/").status_code == 404  # not an editor
+    assert rectorat.post(f"/assistance/equipe/reponses-types/{shared.pk}/supprimer/").status_code == 404
+    assert agent.get(f"/assistance/equipe/reponses-types/{shared.pk}/").status_code == 200
 
 
 # --- Dashboard ------------------------------------------------------------------------------------
