@@ -126,12 +126,22 @@ def _layout(chart: Chart) -> Chart:
     return chart
 
 
-def dashboard(teams, at: datetime | None = None):
+def open_chart(figures: list[TeamFigures]) -> Chart:
+    rows = [(f.team.name, [f.open_total, f.late_open]) for f in figures]
+    return _layout(Chart(_("Demandes ouvertes par équipe"), [_("ouvertes"), _("dont en retard")], rows))
+
+
+def dashboard(teams, chosen=None, at: datetime | None = None) -> dict:
+    """Figures of every team in ``teams``; the weekly and category charts of
+    ``chosen`` alone, or of all of them."""
     at = at or now()
     teams = list(teams)
+    figures = [team_figures(team, at) for team in teams]
+    scope = [chosen] if chosen is not None else teams
     return {
-        "figures": [team_figures(team, at) for team in teams],
-        "weekly": weekly_chart(teams, at),
-        "categories": category_chart(teams, at),
+        "figures": figures,
+        "open": open_chart(figures),
+        "weekly": weekly_chart(scope, at),
+        "categories": category_chart(scope, at),
         "weeks": WEEKS,
     }

@@ -9,6 +9,7 @@ both sides of a daylight-saving change.
 """
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ def easter(year: int) -> date:
     return date(year, month, day + 1)
 
 
+@lru_cache(maxsize=64)
 def french_public_holidays(year: int) -> dict[date, str]:
     """The eleven public holidays of metropolitan France."""
     sunday = easter(year)

@@ -317,7 +317,7 @@ def agent_dashboard(request):
     _agent_only(request)
     teams = list(visible_teams(request.user).order_by("kind", "name"))
     chosen = next((t for t in teams if str(t.pk) == request.GET.get("equipe")), None)
-    figures = dashboard.dashboard([chosen] if chosen else teams)
+    figures = dashboard.dashboard(teams, chosen)
     return render(request, "assistance/dashboard.html", {
         **figures, "teams": teams, "chosen": chosen, "statuses": Status.choices, "editor": is_editor(request.user)})
 

@@ -296,6 +296,12 @@ def test_the_dashboard_counts_per_team_with_a_chart_and_its_table(signed_in, clo
 
     admin_page = text(signed_in("admin").get("/assistance/equipe/tableau-de-bord/"))
     assert "Rectorat –" in admin_page and "DSDEN 84" in admin_page
+    teams = admin_page.split("<caption>Demandes ouvertes par équipe</caption>")[1]
+    assert "<th scope=\"row\">DSDEN 13 – Bouches-du-Rhône</th><td>2</td><td>0</td>" in teams
+    assert "<th scope=\"row\">DSDEN 84 – Vaucluse</th><td>0</td><td>0</td>" in teams
+    one = text(signed_in("admin").get("/assistance/equipe/tableau-de-bord/", {"equipe": dsden13().pk}))
+    weeks = one.split("<caption>Demandes créées et résolues par semaine</caption>")[1]
+    assert "<th scope=\"row\">semaine du 23/11</th><td>3</td><td>1</td>" in weeks  # not the Rectorat's
     assert signed_in("teacher_13").get("/assistance/equipe/tableau-de-bord/").status_code == 404
     # One team chosen; an unknown one falls back to all the agent's teams.
     assert agent.get("/assistance/equipe/tableau-de-bord/", {"equipe": "x"}).status_code == 200
