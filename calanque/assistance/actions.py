@@ -29,6 +29,7 @@ from calanque.assistance.models import (
     TicketEvent,
     TicketFile,
     TicketMessage,
+    Urgency,
 )
 from calanque.mail import blobs
 from calanque.mail.sending import notify
@@ -210,6 +211,21 @@ def do_set_status(agent: Staff, ticket: Ticket, status: str) -> None:
         ticket.status = status
         ticket.updated_at = at
         ticket.save(update_fields=fields)
+
+
+def do_set_urgency(agent: Staff, ticket: Ticket, urgency: str) -> None:
+    """An agent corrects the urgency; the deadlines follow it."""
+    if urgency not in Urgency.values:
+        raise TicketError("urgence inconnue")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if ticket.urgency == urgency:
+            return
+        _event(ticket, agent, f"Urgence : {Urgency(ticket.urgency).label} → {Urgency(urgency).label} "
+                              "(échéances recalculées)")
+        sla.retarget(ticket, urgency)
+        ticket.updated_at = now()
+        ticket.save(update_fields=["urgency", "first_response_due", "resolution_due", "updated_at"])
 
 
 def do_take(agent: Staff, ticket: Ticket) -> None:

@@ -64,6 +64,10 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices)
 
 
+class UrgencyForm(forms.Form):
+    urgency = forms.ChoiceField(choices=Urgency.choices)
+
+
 class IncidentForm(DsfrFormMixin, forms.Form):
     title = forms.CharField(label=_("Incident (titre)"), max_length=200)
     text = forms.CharField(label=_("Détail"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -91,3 +91,18 @@ def late(tickets: QuerySet, at: datetime | None = None) -> QuerySet:
                                         | Q(sla_paused_at__gt=F("resolution_due"))))
     done_late = Q(status__in=DONE, resolved_at__gt=F("resolution_due"))
     return tickets.filter(first | open_late | done_late)
+
+
+def retarget(ticket: Ticket, urgency: str) -> None:
+    """New deadlines for a new urgency (not saved), counted from the filing
+    as always; the business time already spent waiting for the requester
+    still moves the resolution deadline."""
+    calendar = calendar_for(ticket.academy)
+    targets = targets_for(ticket.academy)
+    old, new = targets[ticket.urgency], targets[urgency]
+    waited = 0.0
+    if ticket.resolution_due is not None:
+        waited = max(0.0, calendar.between(ticket.created_at, ticket.resolution_due) - old.resolution_hours * 3600)
+    ticket.urgency = urgency
+    ticket.first_response_due = calendar.add(ticket.created_at, new.first_response_hours * 3600)
+    ticket.resolution_due = calendar.add(ticket.created_at, new.resolution_hours * 3600 + waited)

@@ -33,6 +33,7 @@ from calanque.assistance.forms import (
     StatusForm,
     TeamNoticeForm,
     TicketForm,
+    UrgencyForm,
 )
 from calanque.assistance.hours import now
 from calanque.assistance.models import (
@@ -187,7 +188,7 @@ def _agent_page(request, current, form, status=200):
     answers = queries.canned_answers_for(request.user, current)
     return render(request, "assistance/agent_ticket.html", {
         "ticket": current, "entries": current.messages.prefetch_related("files"), "events": current.events.all(),
-        "form": form, "statuses": Status.choices,
+        "form": form, "statuses": Status.choices, "urgencies": Urgency.choices,
         "teams": SupportTeam.objects.filter(academy=current.academy).exclude(pk=current.team_id),
         "answers": [(a, queries.fill(a.body, current, request.user)) for a in answers],
         "first_response_late": current.first_response_late(at), "resolution_late": current.resolution_late(at),
@@ -246,6 +247,13 @@ def _status(request, current):
     actions.do_set_status(request.user, current, form.cleaned_data["status"])
 
 
+def _urgency(request, current):
+    form = UrgencyForm(request.POST)
+    if not form.is_valid():
+        raise actions.TicketError(_("Urgence inconnue."))
+    actions.do_set_urgency(request.user, current, form.cleaned_data["urgency"])
+
+
 def _reassign(request, current):
     team = SupportTeam.objects.filter(pk=request.POST.get("team") or 0, academy=current.academy).first()
     reason = request.POST.get("reason", "").strip()[:200]
@@ -259,6 +267,7 @@ def _client(request):
 
 
 agent_status = _agent_action(_status)
+agent_urgency = _agent_action(_urgency)
 agent_take = _agent_action(lambda request, current: actions.do_take(request.user, current))
 agent_reassign = _agent_action(_reassign)
 agent_verify = _agent_action(lambda request, current: actions.do_verify_identity(request.user, current))

@@ -149,6 +149,15 @@ def test_the_resolution_clock_stops_while_waiting_for_the_requester(signed_in, c
     assert not ticket.sla_breached(paris(2026, 11, 25, 11))
     assert "Pouvez-vous préciser ?" not in text(agent.get("/assistance/equipe/", {"retard": "1"}))
 
+    # The agent corrects the urgency: deadlines from the filing, the wait still counted.
+    response = agent.post(f"/assistance/equipe/demande/{ticket.pk}/urgence/", {"urgency": "basse"}, follow=True)
+    ticket.refresh_from_db()
+    assert ticket.urgency == "basse"
+    assert (ticket.first_response_due, ticket.resolution_due) == (paris(2026, 11, 24, 16), paris(2026, 12, 7, 17))
+    assert "Urgence : Bloquant pour mon travail → Peut attendre (échéances recalculées)" in text(response)
+    refused = agent.post(f"/assistance/equipe/demande/{ticket.pk}/urgence/", {"urgency": "extrême"}, follow=True)
+    assert "Urgence inconnue." in text(refused) and Ticket.objects.get(pk=ticket.pk).urgency == "basse"
+
 
 def test_a_request_answered_in_time_but_not_resolved_in_time_is_late(signed_in, clock, again):
     at(clock, paris(2026, 11, 23, 9))  # Monday 9 h
