@@ -41,6 +41,7 @@ def pages_of_the_portal(page, demo) -> list[tuple[str, str]]:
     page.goto(demo.url + "/messagerie/")
     folder = page.url
     page.locator("a[href*='/messagerie/message/']").first.click()
+    page.wait_for_url("**/messagerie/message/**")  # opened in place by htmx
     message = page.url
     page.goto(demo.url + "/annuaire/?q=garnier")
     page.locator("a[href^='/annuaire/'][href$='/']", has_text="GARNIER").first.click()

@@ -222,6 +222,7 @@ def test_mail_arrives_by_smtp_is_read_safely_and_answered_in_the_browser(demo, p
     first_sign_in(page, demo, "nadia.rousseau", "nadia.perso@example.net")
     page.locator("#navigation-principale").get_by_role("link", name="Messagerie").click()
     page.get_by_role("link", name=re.compile("Absence de Tom")).click()
+    page.wait_for_url(re.compile(r"/messagerie/message/\d+/"))  # opened in place by htmx
     assert page.get_by_text("Ce message provient de l'extérieur de l'académie").is_visible()
     body = page.frame_locator("iframe.calanque-body")
     assert body.get_by_text("sera absent lundi").is_visible()

@@ -4,9 +4,11 @@ on a 360-px phone. Screenshots are saved under the test's temporary folder
 (their path is printed)."""
 
 import re
+import smtplib
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_demo import KEYS, fresh_code, sign_in
 
@@ -41,23 +43,23 @@ def test_autosave_then_cancel_the_send_then_send_it(demo, page, people, tmp_path
     page.screenshot(path=tmp_path / "ecrire-bureau.png", full_page=True)
 
     page.get_by_role("button", name="Envoyer", exact=True).click()
-    assert page.get_by_text("Message envoyé.").is_visible()
+    expect(page.get_by_text("Message envoyé.")).to_be_visible()
     undo = page.get_by_role("button", name="Annuler l'envoi")
-    assert undo.is_visible()
+    expect(undo).to_be_visible()
     page.screenshot(path=tmp_path / "annuler-envoi-bureau.png", full_page=True)
     undo.click()
-    assert page.get_by_text("Envoi annulé. Le message est dans vos brouillons.").is_visible()
-    assert "17 h 30" in page.get_by_label("Message").input_value()
-    assert page.get_by_label("Objet").input_value() == "Conseil de cycle"
+    expect(page.get_by_text("Envoi annulé. Le message est dans vos brouillons.")).to_be_visible()
+    expect(page.get_by_label("Message")).to_have_value(re.compile("17 h 30"))
+    expect(page.get_by_label("Objet")).to_have_value("Conseil de cycle")
 
     page.get_by_label("Objet").fill("Conseil de cycle (horaire)")
     page.get_by_role("button", name="Envoyer", exact=True).click()
-    assert page.get_by_text("Message envoyé.").is_visible()
+    expect(page.get_by_text("Message envoyé.")).to_be_visible()
     page.get_by_text("Le message est parti.").wait_for(timeout=20_000)
     page.get_by_role("link", name="Envoyés", exact=True).click()
-    assert page.get_by_role("link", name="Conseil de cycle (horaire)").is_visible()
+    expect(page.get_by_role("link", name="Conseil de cycle (horaire)")).to_be_visible()
     page.get_by_role("link", name=re.compile("^Brouillons")).click()
-    assert page.get_by_text("Aucun message.").is_visible()  # the drafts went with the message
+    expect(page.get_by_text("Aucun message.")).to_be_visible()  # the drafts went with the message
     print(f"captures : {tmp_path}")
 
 
@@ -81,7 +83,7 @@ def test_a_draft_survives_the_end_of_the_session(demo, page, people):
     assert page.get_by_label("Objet").input_value() == "Texte à ne pas perdre"
     wait_for_autosave(page)
     page.get_by_role("link", name=re.compile("^Brouillons")).click()
-    assert page.get_by_role("link", name="Texte à ne pas perdre").is_visible()
+    expect(page.get_by_role("link", name="Texte à ne pas perdre")).to_be_visible()
 
 
 def test_keyboard_opens_a_message_from_the_list(demo, page, people):
@@ -95,7 +97,7 @@ def test_keyboard_opens_a_message_from_the_list(demo, page, people):
     else:
         pytest.skip("no message in this inbox")
     page.get_by_text("Raccourcis clavier").click()
-    assert page.get_by_text("message suivant").is_visible()
+    expect(page.get_by_text("message suivant")).to_be_visible()
     page.locator("body").press("j")
     first = page.locator("tr.calanque-row").first
     assert "calanque-row--current" in first.get_attribute("class")
@@ -113,7 +115,7 @@ def test_the_new_pages_fit_a_360_px_phone(demo, phone, people, tmp_path):
     phone.get_by_label("Texte").fill("Prénom Nom\nProfesseur des écoles")
     phone.locator("label[for=id_is_default]").click()
     phone.get_by_role("button", name="Enregistrer la signature").click()
-    assert phone.get_by_text("Signature enregistrée.").is_visible()
+    expect(phone.get_by_text("Signature enregistrée.")).to_be_visible()
     for name, path in (("signatures", "/messagerie/reglages/signatures/"),
                        ("affichage", "/messagerie/reglages/affichage/"), ("menage", "/messagerie/menage/"),
                        ("ecrire", "/messagerie/ecrire/"), ("dossier", "/messagerie/")):
@@ -122,6 +124,33 @@ def test_the_new_pages_fit_a_360_px_phone(demo, phone, people, tmp_path):
         phone.screenshot(path=tmp_path / f"{name}-360.png", full_page=True)
     phone.goto(demo.url + "/messagerie/ecrire/")
     assert phone.get_by_label("Signature").input_value().startswith("s")
-    assert phone.get_by_text("Professeur des écoles").is_visible()
+    expect(phone.get_by_text("Professeur des écoles")).to_be_visible()
     assert KEYS.get(mobile["identifier"])
     print(f"captures : {tmp_path}")
+
+
+def test_folders_messages_and_deleting_without_a_full_page_reload(demo, page, people):
+    reader = people["reader"]
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    sign_in(page, demo, reader["identifier"])
+    with smtplib.SMTP("127.0.0.1", demo.smtp_port, timeout=20) as client:
+        client.sendmail("parent@example.net", [reader["email"]],
+                        b"From: parent@example.net\r\nTo: " + reader["email"].encode()
+                        + b"\r\nSubject: Sortie sans rechargement\r\n\r\nBonjour.\r\n")
+    page.goto(demo.url + "/messagerie/")
+    page.evaluate("window.calanqueSamePage = true")  # lost if the browser loads a whole page
+    page.get_by_role("link", name="Sortie sans rechargement").click()
+    page.wait_for_url(re.compile(r"/messagerie/message/\d+/"))
+    expect(page.get_by_role("heading", level=1, name="Sortie sans rechargement")).to_be_visible()
+    assert page.title().startswith("Sortie sans rechargement")
+    page.get_by_role("button", name="Supprimer").click()
+    page.get_by_text("1 message(s) supprimé(s).").wait_for()
+    page.get_by_role("link", name=re.compile("^Corbeille")).click()
+    page.wait_for_url(re.compile(r"/messagerie/dossier/\d+/"))
+    expect(page.get_by_role("link", name="Sortie sans rechargement")).to_be_visible()
+    assert page.evaluate("window.calanqueSamePage === true")
+    assert page.evaluate("document.activeElement.tagName") == "H1"  # focus moved to the new title
+    page.go_back()
+    page.wait_for_load_state()
+    assert not refused, refused

@@ -141,3 +141,28 @@ def test_conversation_view_groups_a_thread_in_one_row(lea, persona):
     latest = Message.objects.get(mailbox=lea_staff.mailbox, content__subject="Re: Projet")
     reading = text(lea.get(f"/messagerie/message/{latest.pk}/"))
     assert "Dans la même conversation" in reading
+
+
+def test_webmail_pages_are_boosted_by_a_pinned_local_htmx_under_the_strict_policy(lea, persona):
+    from django.contrib.staticfiles import finders
+
+    sending.receive(b"From: jean@example.com\r\nSubject: Avec piece\r\nMIME-Version: 1.0\r\n"
+                    b"Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+                    b"--B\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n"
+                    b"%PDF\r\n--B--\r\n", "", [persona("teacher_13")])
+    message = Message.objects.get(mailbox__staff__identifier="lea.garnier", content__subject="Avec piece")
+    response = lea.get(f"/messagerie/message/{message.pk}/")
+    page = text(response)
+    assert '<script src="/static/webmail/vendor/htmx-2.0.11.min.js" defer></script>' in page
+    assert finders.find("webmail/vendor/htmx-2.0.11.min.js")
+    config = re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page).group(1)
+    import json
+
+    assert json.loads(config)["includeIndicatorStyles"] is False  # no inline <style> under the CSP
+    assert json.loads(config)["historyCacheSize"] == 0  # no mail copied into localStorage
+    assert 'hx-boost="true" hx-target="#contenu" hx-select="#contenu"' in page
+    # Downloads and the raw source are ordinary links, never swapped into the page.
+    assert re.search(r'href="/messagerie/message/\d+/piece/2/" download hx-boost="false"', page)
+    assert '<p class="fr-text--xs" hx-boost="false"><a href="/messagerie/message/' in page
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("style-src")[1].split(";")[0]
+    assert 'id="redaction" hx-boost="false"' in text(lea.get("/messagerie/ecrire/"))

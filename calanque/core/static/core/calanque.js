@@ -32,11 +32,12 @@ document.addEventListener("click", (event) => {
 
 // Address autocomplete from the annuaire: fills the <datalist> of the
 // compose fields while typing the last address of the list.
-(() => {
-  const list = document.getElementById("annuaire-adresses");
-  if (!list) return;
+calanqueReady((root) => {
+  const list = root.querySelector("#annuaire-adresses");
+  if (!list || list.dataset.calanqueBound) return;
+  list.dataset.calanqueBound = "1";
   let timer = null;
-  document.querySelectorAll("input[list='annuaire-adresses']").forEach((input) => {
+  root.querySelectorAll("input[list='annuaire-adresses']").forEach((input) => {
     input.addEventListener("input", () => {
       clearTimeout(timer);
       timer = setTimeout(async () => {
@@ -57,7 +58,7 @@ document.addEventListener("click", (event) => {
       }, 200);
     });
   });
-})();
+});
 
 // One click sends once: a double-click on « Envoyer » must not send twice.
 document.addEventListener("submit", (event) => {
@@ -107,13 +108,24 @@ document.addEventListener("submit", (event) => {
 // ---------------------------------------------------------------------------
 // Webmail. Each enhancement binds to the content it is given, so that it
 // also works on content swapped in by htmx (see calanqueReady).
+// htmx (webmail pages only) loads after this file and fires htmx:load on the
+// body, then on every piece of content it swaps in; each init guards against
+// running twice on the same element.
 function calanqueReady(init) {
-  if (window.htmx) {
-    window.htmx.onLoad(init);
-  } else {
-    init(document.body);
-  }
+  init(document.body);
+  document.addEventListener("htmx:load", (event) => init(event.target));
 }
+
+// After htmx replaced the page content, move the focus to its title, as a
+// page load would put a screen reader at the top.
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (!event.detail.boosted) return;
+  const title = document.querySelector("#contenu h1");
+  if (title) {
+    title.setAttribute("tabindex", "-1");
+    title.focus({ preventScroll: true });
+  }
+});
 
 const FRENCH = document.documentElement.lang !== "en";
 const DRAFT_KEY = "calanque-brouillon";
@@ -273,7 +285,8 @@ calanqueReady((root) => {
 // The signature chosen in compose is previewed under the text.
 calanqueReady((root) => {
   const select = root.querySelector("select[name=signature]");
-  if (!select) return;
+  if (!select || select.dataset.calanqueBound) return;
+  select.dataset.calanqueBound = "1";
   const show = () => {
     document.querySelectorAll("[data-signature]").forEach((pre) => {
       pre.hidden = pre.dataset.signature !== select.value;
