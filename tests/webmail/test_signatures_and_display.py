@@ -166,3 +166,13 @@ def test_webmail_pages_are_boosted_by_a_pinned_local_htmx_under_the_strict_polic
     assert '<p class="fr-text--xs" hx-boost="false"><a href="/messagerie/message/' in page
     assert "'unsafe-inline'" not in response["Content-Security-Policy"].split("style-src")[1].split(";")[0]
     assert 'id="redaction" hx-boost="false"' in text(lea.get("/messagerie/ecrire/"))
+
+
+def test_administrators_set_the_academie_signature_in_the_admin(signed_in, persona):
+    admin = signed_in("admin")
+    academy = persona("admin").academy
+    assert admin.get("/admin/webmail/institutionalsignature/add/").status_code == 200
+    response = admin.post("/admin/webmail/institutionalsignature/add/", {
+        "academy": academy.pk, "enabled": "on", "template": "{prenom} {nom}\n{academie}"})
+    assert response.status_code == 302
+    assert InstitutionalSignature.objects.get(academy=academy).template == "{prenom} {nom}\n{academie}"
