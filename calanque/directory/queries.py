@@ -99,10 +99,6 @@ def group_members(group: ContactGroup) -> QuerySet[Contact]:
     return group.members.select_related("staff", "staff__establishment")
 
 
-def group_addresses(group: ContactGroup) -> list[str]:
-    return list(group.members.order_by("email").values_list("email", flat=True))
-
-
 @dataclass(frozen=True)
 class Suggestion:
     kind: str  # "groupe", "contact" or "annuaire"

@@ -21,9 +21,15 @@ def _text(request, name="q", limit=100) -> str:
     return request.GET.get(name, "").replace("\x00", "").strip()[:limit]
 
 
-def compose_url(addresses: list[str]) -> str:
-    """The compose page with these recipients in « À »."""
-    return reverse("webmail:compose") + "?" + urlencode({"to": ", ".join(addresses)})
+# gunicorn refuses a request line over 4 094 bytes.
+MAX_LINK_LENGTH = 4000
+
+
+def compose_url(addresses: list[str]) -> str | None:
+    """The compose page with these recipients in « À », or None when the
+    link would be too long to be followed."""
+    url = reverse("webmail:compose") + "?" + urlencode({"to": ", ".join(addresses)})
+    return url if len(url) <= MAX_LINK_LENGTH else None
 
 
 def _vcf_response(text: str, filename: str) -> HttpResponse:
@@ -196,7 +202,8 @@ def _group_page(request, group, add_form=None, status=200):
         "group": group, "members": members,
         "add_form": add_form or AddMembersForm(candidates=candidates),
         "has_candidates": candidates.exists(),
-        "write_url": compose_url([m.email for m in members]) if members else None, "tab": "contacts"},
+        "write_url": compose_url([m.email for m in members]) if members else None,
+        "addresses": ", ".join(m.email for m in members), "tab": "contacts"},
         status=status)
 
 

@@ -179,3 +179,17 @@ def test_the_contacts_page_filters_and_pages(signed_in, persona):
     assert "accueil@mairie.example" in html and "parent1@example.net" not in html
     first = client.get("/annuaire/contacts/").content.decode()
     assert "1 / 2" in first and "parent0@example.net" in first and "parent59@example.net" not in first
+
+
+def test_a_group_too_long_for_a_link_shows_its_addresses_to_copy(signed_in, persona):
+    hugo = persona("secondary_teacher")
+    client = signed_in("secondary_teacher")
+    long_addresses = [f"{'x' * 60}.{i}@{'tres-long-domaine-' * 3}example.net" for i in range(MAX_GROUP_MEMBERS)]
+    Contact.objects.bulk_create([Contact(owner=hugo, email=a) for a in long_addresses])
+    client.post("/annuaire/groupes/nouveau/", {"name": "Grande liste"})
+    group = ContactGroup.objects.get()
+    client.post(f"/annuaire/groupes/{group.pk}/ajouter/", {"contacts": list(Contact.objects.values_list("pk", flat=True))})
+    response = client.get(f"/annuaire/groupes/{group.pk}/")
+    html = response.content.decode()
+    assert response.context["write_url"] is None and "Écrire au groupe" not in html
+    assert f"readonly>{', '.join(sorted(long_addresses))}</textarea>" in html
