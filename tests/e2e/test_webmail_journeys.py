@@ -10,6 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_accessibility import BLOCKING, axe_violations, describe
 from tests.e2e.test_demo import KEYS, fresh_code, sign_in
 
 pytestmark = pytest.mark.browser
@@ -122,6 +123,9 @@ def test_the_new_pages_fit_a_360_px_phone(demo, phone, people, tmp_path):
         phone.goto(demo.url + path)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360, name
         phone.screenshot(path=tmp_path / f"{name}-360.png", full_page=True)
+        blocking = [v for v in axe_violations(phone) if v["impact"] in BLOCKING]
+        assert not blocking, describe({name: blocking})
+    expect(phone.locator("#pieces-gardees")).to_be_hidden()
     phone.goto(demo.url + "/messagerie/ecrire/")
     assert phone.get_by_label("Signature").input_value().startswith("s")
     expect(phone.get_by_text("Professeur des écoles")).to_be_visible()
