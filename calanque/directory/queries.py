@@ -78,12 +78,17 @@ def staff_label(person: Staff) -> str:
 
 def list_contacts(owner, text: str = "") -> QuerySet[Contact]:
     """``owner``'s contacts (with their directory entry and groups), those
-    whose name, address or notes contain every word of ``text``."""
+    whose name, address or notes contain every word of ``text``, accents and
+    case ignored (a person's contacts are few: matched in Python)."""
     contacts = Contact.objects.filter(owner=owner).select_related("staff", "staff__establishment").prefetch_related(
         Prefetch("groups", queryset=ContactGroup.objects.order_by("name")))
-    for word in text.split()[:6]:
-        contacts = contacts.filter(Q(name__icontains=word) | Q(email__icontains=word) | Q(notes__icontains=word)
-                                   | Q(staff__first_name__icontains=word) | Q(staff__last_name__icontains=word))
+    words = [fold(word) for word in text.split()[:6]]
+    if words:
+        rows = Contact.objects.filter(owner=owner).values_list(
+            "pk", "name", "email", "notes", "staff__first_name", "staff__last_name")
+        matching = [pk for pk, *fields in rows
+                    if all(word in fold(" ".join(f for f in fields if f)) for word in words)]
+        contacts = contacts.filter(pk__in=matching)
     return contacts
 
 
@@ -116,9 +121,10 @@ def suggestions(user, text: str, limit: int = 10) -> list[Suggestion]:
         return []
     words = text.split()[:6]
     found: list[Suggestion] = []
-    groups = ContactGroup.objects.filter(owner=user)
-    for word in words:
-        groups = groups.filter(name__icontains=word)
+    folded = [fold(word) for word in words]
+    group_ids = [pk for pk, key in ContactGroup.objects.filter(owner=user).values_list("pk", "name_key")
+                 if all(word in fold(key) for word in folded)]
+    groups = ContactGroup.objects.filter(pk__in=group_ids)
     for group in groups.prefetch_related("members")[:3]:
         addresses = sorted(member.email for member in group.members.all())
         if addresses:

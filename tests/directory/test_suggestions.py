@@ -51,3 +51,16 @@ def test_an_empty_group_is_not_suggested_and_short_text_suggests_nothing(signed_
     assert suggest(client, "vide") == []
     assert suggest(client, "g") == []
     assert suggest(client, "\x00\x00") == []
+
+
+def test_contacts_and_groups_are_found_whatever_the_accents_and_case(signed_in):
+    client = signed_in("secondary_teacher")
+    client.post("/annuaire/contacts/nouveau/", {"name": "Hélène Noël", "email": "h.noel@example.net", "notes": ""})
+    client.post("/annuaire/groupes/nouveau/", {"name": "Équipe pédagogique"})
+    group_id = client.get("/annuaire/contacts/").context["groups"][0].pk
+    client.post(f"/annuaire/groupes/{group_id}/ajouter/", {"contacts": list(Contact.objects.values_list("pk", flat=True))})
+    assert [r["email"] for r in suggest(client, "HELENE noel") if r["kind"] == "contact"] == ["h.noel@example.net"]
+    assert [r["label"] for r in suggest(client, "equipe PEDAGO") if r["kind"] == "groupe"] == [
+        "Groupe « Équipe pédagogique » — 1 adresse"]
+    html = client.get("/annuaire/contacts/", {"q": "noël"}).content.decode()
+    assert "h.noel@example.net" in html
