@@ -158,3 +158,16 @@ def test_folders_messages_and_deleting_without_a_full_page_reload(demo, page, pe
     page.go_back()
     page.wait_for_load_state()
     assert not refused, refused
+
+
+def test_on_a_phone_the_folder_menu_still_opens_after_an_in_place_navigation(demo, phone, people):
+    sign_in(phone, demo, people["mobile"]["identifier"])
+    phone.goto(demo.url + "/messagerie/")
+    for _ in range(2):  # on the page as loaded, then on the content htmx swapped in
+        menu = phone.get_by_role("button", name="Dossiers")
+        expect(menu).to_be_visible()
+        menu.click()
+        expect(phone.locator("#menu-dossiers").get_by_role("link", name="Envoyés", exact=True)).to_be_visible()
+        phone.locator("#menu-dossiers").get_by_role("link", name="Envoyés", exact=True).click()
+        expect(phone.get_by_role("heading", level=1, name=re.compile("^Envoyés"))).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
