@@ -51,6 +51,7 @@ class Chart:
     rows: list[tuple[str, list[int]]]
     bars: list[Bar] = field(default_factory=list)
     height: int = 0
+    width: int = 0
     labels: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -107,22 +108,25 @@ def category_chart(teams, at: datetime) -> Chart:
     return _layout(Chart(title, [_("demandes")], rows))
 
 
-# Geometry, in the SVG's own units (viewBox 0 0 600 height): labels on the
-# left, bars from x = 190, up to 360 units for the largest value.
-BAR_X, BAR_MAX, BAR_H, GAP = 190, 360, 16, 10
+# Geometry, in the SVG's own units (viewBox 0 0 WIDTH height): each row's
+# label on its own line, then its bars from x = 0, up to BAR_MAX units for the
+# largest value, the value written after the bar. Narrow enough to stay
+# legible on a 360-px phone.
+WIDTH, BAR_X, BAR_MAX, BAR_H, LABEL_H, GAP = 360, 0, 300, 16, 16, 10
 
 
 def _layout(chart: Chart) -> Chart:
     largest = max([v for _label, values in chart.rows for v in values] + [1])
     y = GAP
     for label, values in chart.rows:
-        chart.labels.append((label, y + BAR_H * len(values) // 2 + 4))
+        chart.labels.append((label, y + LABEL_H - 4))
+        y += LABEL_H
         for series, value in enumerate(values):
             chart.bars.append(Bar(label, value, y, max(round(BAR_MAX * value / largest), 1 if value else 0),
                                   series))
             y += BAR_H
         y += GAP
-    chart.height = int(y)
+    chart.height, chart.width = int(y), WIDTH
     return chart
 
 
