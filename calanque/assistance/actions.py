@@ -21,6 +21,7 @@ from calanque.assistance.models import (
     AgentPreferences,
     Article,
     CannedAnswer,
+    DeskSettings,
     Incident,
     Status,
     TeamNotice,
@@ -274,13 +275,21 @@ def do_send_link_for(agent: Staff, ticket: Ticket, client: Client, base_url: str
     return sent
 
 
-def close_resolved(days: int = CLOSE_AFTER_DAYS) -> int:
-    """Close requests resolved more than ``days`` ago without an answer (worker)."""
-    limit = now() - timedelta(days=days)
-    tickets = list(Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lt=limit))
-    for ticket in tickets:
-        do_set_status(None, ticket, Status.CLOSED)
-    return len(tickets)
+def close_resolved(days: int | None = None) -> int:
+    """Close requests resolved more than N days ago without an answer
+    (worker): N is the académie's setting, or ``days`` when given."""
+    closed = 0
+    for academy_id in Ticket.objects.filter(status=Status.RESOLVED).values_list("academy", flat=True).distinct():
+        wait = days
+        if wait is None:
+            settings_ = DeskSettings.objects.filter(academy_id=academy_id).first()
+            wait = settings_.close_after_days if settings_ else CLOSE_AFTER_DAYS
+        limit = now() - timedelta(days=wait)
+        tickets = list(Ticket.objects.filter(academy_id=academy_id, status=Status.RESOLVED, resolved_at__lt=limit))
+        for ticket in tickets:
+            do_set_status(None, ticket, Status.CLOSED)
+        closed += len(tickets)
+    return closed
 
 
 def do_post_incident(agent: Staff, *, title: str, text: str, ends_at) -> Incident:

@@ -2,6 +2,7 @@
 routing rules that send each request to one support team."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -207,6 +208,9 @@ class DeskSettings(models.Model):
     public_holidays = models.BooleanField(
         _("fermé les jours fériés"), default=True,
         help_text=_("Les onze jours fériés de la métropole, calculés chaque année (Pâques compris)."))
+    close_after_days = models.PositiveSmallIntegerField(
+        _("clore les demandes résolues après (jours)"), default=7, validators=[MinValueValidator(1)],
+        help_text=_("Une demande résolue sans nouvelle réponse de l'usager est close après ce délai."))
 
     class Meta:
         verbose_name = _("réglages de l'assistance")

@@ -183,7 +183,7 @@ def test_an_administrator_sets_hours_closed_days_and_service_levels_in_the_admin
                                                                                   again):
     admin = signed_in("admin")
     academy = persona("admin").academy
-    form = {"academy": academy.pk, "public_holidays": "on"}
+    form = {"academy": academy.pk, "public_holidays": "on", "close_after_days": "7"}
     for prefix, rows in (
             ("opening_hours", [{"weekday": "0", "opens": "09:00", "closes": "12:00"},
                                {"weekday": "1", "opens": "09:00", "closes": "12:00"}]),
@@ -453,3 +453,18 @@ def test_the_queue_filters_sorts_and_searches(signed_in, persona, clock, again):
                                                  "q": "a" * 500 + "\x00", "urgence": "haute"})
     assert response.status_code == 200
     assert shown(etat="zzz", urgence="haute") == ["Clé perdue"]
+
+
+def test_resolved_requests_close_after_the_academys_number_of_days(signed_in, persona, clock, again):
+    from django.core.management import call_command
+
+    at(clock, paris(2026, 11, 23, 9))
+    ticket = file(signed_in("teacher_13"))
+    signed_in("dsden13_agent").post(f"/assistance/equipe/demande/{ticket.pk}/etat/", {"status": "resolu"})
+    at(clock, paris(2026, 11, 25, 10))
+    call_command("worker", "--once")
+    assert Ticket.objects.get(pk=ticket.pk).status == "resolu"  # 7 days by default
+    DeskSettings.objects.create(academy=persona("teacher_13").academy, close_after_days=2)
+    call_command("worker", "--once")
+    assert Ticket.objects.get(pk=ticket.pk).status == "clos"
+    assert "Résolu → Clos" in text(again("dsden13_agent").get(f"/assistance/equipe/demande/{ticket.pk}/"))
