@@ -6,11 +6,11 @@ nothing to correct.
 
 import email
 import re
-from html import escape as html_escape
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from html import escape as html_escape
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum

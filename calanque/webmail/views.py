@@ -9,25 +9,33 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.mail import actions, queries, reading
 from calanque.mail import quota as quota_mod
 from calanque.mail.models import Folder, Message
 from calanque.mail.search import search_messages
+from calanque.webmail import actions as webmail_actions
 from calanque.webmail.access import (
+    get_draft_for_user,
     get_folder_for_user,
     get_mailbox_for_user,
     get_message_for_user,
-    get_draft_for_user,
     get_message_ids_for_user,
     get_signature_for_user,
 )
-from calanque.webmail import actions as webmail_actions
-from calanque.webmail.forms import ComposeForm, FolderForm, PreferencesForm, SettingsForm, SignatureForm
+from calanque.webmail.forms import (
+    MAX_ATTACHMENTS_BYTES,
+    ComposeForm,
+    FolderForm,
+    PreferencesForm,
+    SettingsForm,
+    SignatureForm,
+)
 
 PART = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,20}$")
 # Images shown in the page (never SVG: it can carry scripts).
@@ -311,6 +319,16 @@ def _files(request, draft, forward_of, attach_original) -> list[tuple[str, str, 
     return files
 
 
+TOO_BIG = _lazy("Les pièces jointes dépassent 20 Mo au total.")
+
+
+def _too_big(files) -> bool:
+    """The limit holds for everything the message carries: files uploaded
+    now and those kept from the draft (autosave uploads them one save at a
+    time)."""
+    return sum(len(data) for _name, _type, data in files) > MAX_ATTACHMENTS_BYTES
+
+
 def _compose_url(draft, reply_to, forward_of) -> str:
     query = {"brouillon": draft.pk}
     if reply_to is not None:
@@ -328,12 +346,14 @@ def compose(request):
     choices, default = webmail_actions.signature_choices(request.user)
     initial.setdefault("signature", default)
     form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, signatures=choices)
+    files = _files(request, draft, forward_of, attach_original) if request.method == "POST" else []
+    if files and _too_big(files):
+        form.add_error("attachments", TOO_BIG)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         chosen = next((c.text for c in choices if c.key == data["signature"]), "")
         fields = {"to": data["to"], "cc": data["cc"], "bcc": data["bcc"], "subject": data["subject"],
-                  "body": webmail_actions.with_signature(data["body"], chosen),
-                  "attachments": _files(request, draft, forward_of, attach_original),
+                  "body": webmail_actions.with_signature(data["body"], chosen), "attachments": files,
                   "reply_to": reply_to, "forward_of": forward_of, "draft": draft}
         seconds = webmail_actions.preferences_for(request.user).undo_seconds
         if seconds:
@@ -345,7 +365,7 @@ def compose(request):
     kept = [a for a in reading.read(draft).attachments if not a.inline] if draft is not None else []
     return render(request, "webmail/compose.html", _context(
         request, mailbox, form=form, current=None, draft=draft, reply_to=reply_to, forward_of=forward_of,
-        attach_original=attach_original, kept=kept, signatures=choices),
+        attach_original=attach_original, kept=kept, signatures=choices, max_bytes=MAX_ATTACHMENTS_BYTES),
         status=400 if request.method == "POST" else 200)
 
 
@@ -360,13 +380,20 @@ def save_draft(request):
     choices, _default = webmail_actions.signature_choices(request.user)
     chosen = next((c.text for c in choices if c.key == data.get("signature", "")), "")
     split = lambda value: [a.strip() for a in value.replace(";", ",").split(",") if a.strip()][:500]  # noqa: E731
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    files = _files(request, replaces, forward_of, attach_original)
+    if _too_big(files):
+        # Nothing saved: the previous draft stays as it was.
+        if wants_json:
+            return JsonResponse({"error": str(TOO_BIG)}, status=400)
+        messages.error(request, TOO_BIG)
+        return redirect(_compose_url(replaces, reply_to, forward_of) if replaces else reverse("webmail:compose"))
     draft = actions.do_save_draft(request.user, to=split(data.get("to", "")), cc=split(data.get("cc", "")),
                                   bcc=split(data.get("bcc", "")), subject=data.get("subject", "")[:200],
                                   body=webmail_actions.with_signature(data.get("body", "")[:500_000], chosen),
-                                  attachments=_files(request, replaces, forward_of, attach_original),
-                                  replaces=replaces)
+                                  attachments=files, replaces=replaces)
     url = _compose_url(draft, reply_to, forward_of)
-    if "application/json" in request.headers.get("Accept", ""):
+    if wants_json:
         attachments = [{"part": a.part, "filename": a.filename, "size": filesizeformat(a.size)}
                        for a in reading.read(draft).attachments if not a.inline]
         return JsonResponse({"draft": draft.pk, "url": url, "attachments": attachments,

@@ -36,6 +36,11 @@ def test_autosave_then_cancel_the_send_then_send_it(demo, page, people, tmp_path
     page.get_by_label("Message").fill("Bonjour,\nle conseil de cycle a lieu mardi à 17 h.")
     wait_for_autosave(page)
     assert re.search(r"brouillon=\d+", page.url)  # a reload finds the same draft
+    # A file chosen is uploaded at once with the draft and becomes one of its attachments.
+    page.locator("#id_attachments").set_input_files(files=[{"name": "ordre-du-jour.txt", "mimeType": "text/plain",
+                                                            "buffer": "1. Horaires\n2. Sorties".encode()}])
+    expect(page.locator("#pieces-gardees")).to_contain_text("ordre-du-jour.txt")
+    assert page.locator("#id_attachments").input_value() == ""
     draft_id = page.locator("input[name=brouillon]").input_value()
     page.get_by_label("Message").fill("Bonjour,\nle conseil de cycle a lieu mardi à 17 h 30.")
     # Saved again: the draft is replaced (a new id), not added.
@@ -59,6 +64,9 @@ def test_autosave_then_cancel_the_send_then_send_it(demo, page, people, tmp_path
     page.get_by_text("Le message est parti.").wait_for(timeout=20_000)
     page.get_by_role("link", name="Envoyés", exact=True).click()
     expect(page.get_by_role("link", name="Conseil de cycle (horaire)")).to_be_visible()
+    page.get_by_role("link", name="Conseil de cycle (horaire)").click()
+    expect(page.get_by_role("link", name="ordre-du-jour.txt")).to_be_visible()
+    assert "17 h 30" in page.locator("pre.calanque-text").inner_text()
     page.get_by_role("link", name=re.compile("^Brouillons")).click()
     expect(page.get_by_text("Aucun message.")).to_be_visible()  # the drafts went with the message
     print(f"captures : {tmp_path}")

@@ -179,3 +179,25 @@ def test_the_compose_page_carries_what_the_autosave_needs(lea):
     page = text(lea.get("/messagerie/ecrire/"))
     assert 'data-calanque-autosave="/messagerie/brouillon/"' in page
     assert 'name="brouillon" value=""' in page
+
+
+def test_the_20_mb_limit_counts_the_draft_s_attachments_too(lea):
+    eleven = b"x" * (11 * 1024 * 1024)
+    first = lea.post("/messagerie/brouillon/", {"to": HUGO, "subject": "Lourd", "body": "B",
+                                                "attachments": [SimpleUploadedFile("a.bin", eleven)]},
+                     HTTP_ACCEPT="application/json").json()
+    part = first["attachments"][0]["part"]
+    refused = lea.post("/messagerie/brouillon/", {"to": HUGO, "subject": "Lourd", "body": "B",
+                                                  "brouillon": first["draft"], "garder": [part],
+                                                  "attachments": [SimpleUploadedFile("b.bin", eleven)]},
+                       HTTP_ACCEPT="application/json")
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "Les pièces jointes dépassent 20 Mo au total."}
+    assert drafts().get().pk == first["draft"]  # the previous draft is untouched
+    sent = lea.post(f"/messagerie/ecrire/?brouillon={first['draft']}", {
+        "to": HUGO, "subject": "Lourd", "body": "B", "brouillon": first["draft"], "garder": [part],
+        "attachments": [SimpleUploadedFile("b.bin", eleven)]})
+    assert sent.status_code == 400 and "Les pièces jointes dépassent 20 Mo au total." in text(sent)
+    assert not HeldSend.objects.exists()
+    page = text(lea.get(first["url"]))
+    assert 'data-calanque-max-bytes="20971520"' in page and 'id="progression-pieces"' in page

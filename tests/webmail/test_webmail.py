@@ -5,8 +5,8 @@ import html
 import re
 
 import pytest
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from calanque.academy.models import Staff
 from calanque.mail import sending

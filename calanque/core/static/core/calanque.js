@@ -178,23 +178,55 @@ calanqueReady((root) => {
     box.hidden = attachments.length === 0;
   };
 
+  const files = form.querySelector("input[type=file][name=attachments]");
+  const progress = document.getElementById("progression-pieces");
+  const tooBig = document.getElementById("pieces-trop-lourdes");
+
+  // XMLHttpRequest rather than fetch: it reports the upload's progress.
+  const post = (body) => new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", url);
+    request.setRequestHeader("Accept", "application/json");
+    const uploading = files && files.files.length;
+    if (uploading && progress) {
+      progress.value = 0;
+      progress.hidden = false;
+      request.upload.addEventListener("progress", (event) => {
+        if (!event.lengthComputable) return;
+        progress.value = Math.round((event.loaded * 100) / event.total);
+        say((FRENCH ? "Envoi des pièces jointes : " : "Uploading attachments: ") + progress.value + " %");
+      });
+    }
+    request.addEventListener("load", () => {
+      if (progress) progress.hidden = true;
+      const type = request.getResponseHeader("Content-Type") || "";
+      const json = type.includes("application/json");
+      resolve({ status: request.status, json, data: json ? JSON.parse(request.responseText) : null });
+    });
+    request.addEventListener("error", () => { if (progress) progress.hidden = true; reject(new Error("réseau")); });
+    request.send(body);
+  });
+
   const save = () => {
     dirty = false;
     const body = new FormData(form);
-    inflight = fetch(url, { method: "POST", body, credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(async (response) => {
-        const type = response.headers.get("Content-Type") || "";
-        if (!response.ok || response.redirected || !type.includes("application/json")) {
+    inflight = post(body)
+      .then((response) => {
+        if (response.json && response.status === 400 && response.data.error) {
+          tooBig.textContent = response.data.error;
+          tooBig.hidden = false;
+          return;
+        }
+        if (response.status !== 200 || !response.json) {
           // Signed out (the sign-in page answered) or refused: keep the text here.
           snapshot();
           document.getElementById("brouillon-local").hidden = false;
           say(FRENCH ? "Brouillon gardé dans ce navigateur seulement." : "Draft kept in this browser only.");
           return;
         }
-        const data = await response.json();
+        const data = response.data;
         draftInput.value = data.draft;
         history.replaceState(history.state, "", data.url);
-        const files = form.querySelector("input[type=file][name=attachments]");
         if (files && files.value) files.value = "";  // now attachments of the draft
         showKept(data.attachments);
         sessionStorage.removeItem(DRAFT_KEY);
@@ -222,7 +254,27 @@ calanqueReady((root) => {
     save();
   }
 
-  form.addEventListener("input", () => { dirty = true; snapshot(); });
+  // Files are checked against the limit, then uploaded at once with the
+  // draft (with a progress bar), so that « Envoyer » has nothing big to send.
+  if (files) {
+    files.addEventListener("change", () => {
+      const limit = parseInt(files.dataset.calanqueMaxBytes || "0", 10);
+      let total = 0;
+      Array.from(files.files).forEach((file) => { total += file.size; });
+      tooBig.hidden = !(limit && total > limit);
+      if (!tooBig.hidden) {
+        tooBig.textContent = FRENCH ? "Les pièces jointes dépassent 20 Mo au total." :
+          "The attachments exceed 20 MB in total.";
+        files.value = "";
+        return;
+      }
+      if (files.files.length && !submitting) {
+        const start = () => { if (!inflight) save(); else inflight.then(start); };
+        start();
+      }
+    });
+  }
+  form.addEventListener("input", (event) => { if (event.target !== files) { dirty = true; snapshot(); } });
   form.addEventListener("change", () => { dirty = true; });
   const timer = setInterval(() => {
     if (!document.body.contains(form)) { clearInterval(timer); return; }
