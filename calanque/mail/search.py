@@ -37,7 +37,10 @@ def stems(text: str, limit: int = MAX_INDEXED_WORDS) -> list[str]:
 
 
 def index_text(*parts: str) -> str:
-    return " ".join(stems(" ".join(p for p in parts if p)))
+    """The distinct stems of ``parts``, in order of first appearance: the
+    search matches words, not phrases, and results are sorted by date, so a
+    word repeated adds nothing but bytes (a third to a half of mail text)."""
+    return " ".join(dict.fromkeys(stems(" ".join(p for p in parts if p))))
 
 
 def _query_terms(query: str) -> list[str]:
