@@ -38,7 +38,7 @@ def test_autosave_then_cancel_the_send_then_send_it(demo, page, people, tmp_path
     assert re.search(r"brouillon=\d+", page.url)  # a reload finds the same draft
     # A file chosen is uploaded at once with the draft and becomes one of its attachments.
     page.locator("#id_attachments").set_input_files(files=[{"name": "ordre-du-jour.txt", "mimeType": "text/plain",
-                                                            "buffer": "1. Horaires\n2. Sorties".encode()}])
+                                                            "buffer": b"1. Horaires\n2. Sorties"}])
     expect(page.locator("#pieces-gardees")).to_contain_text("ordre-du-jour.txt")
     assert page.locator("#id_attachments").input_value() == ""
     draft_id = page.locator("input[name=brouillon]").input_value()
