@@ -7,6 +7,7 @@ import smtplib
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_demo import sign_in
 
@@ -96,13 +97,13 @@ def test_no_serious_or_critical_axe_violation_on_the_main_pages(demo, browser):
         page.goto(demo.url + "/annuaire/contacts/nouveau/")
         page.get_by_label("Adresse électronique").fill("pas une adresse")
         page.get_by_role("button", name="Enregistrer").click()
-        assert page.get_by_text("Adresse électronique invalide").is_visible()
+        expect(page.get_by_text("Adresse électronique invalide")).to_be_visible()
         check("contact refusé")
         page.goto(demo.url + "/annuaire/contacts/importer/")
         page.get_by_label("Fichier vCard (.vcf)").set_input_files(
             files=[{"name": "faux.vcf", "mimeType": "text/vcard", "buffer": b"BEGIN:VCARD\nFN\nEND:VCARD\n"}])
         page.get_by_role("button", name="Importer").click()
-        assert page.get_by_role("alert").is_visible()
+        expect(page.get_by_role("alert")).to_be_visible()
         check("import refusé")
         context.close()
     assert len(checked) == 2 * (len(urls) + 3)

@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_demo import sign_in
 
@@ -30,23 +31,23 @@ def test_find_a_colleague_add_them_to_a_group_write_to_it_export_and_import(demo
     shot(page, "annuaire-resultats-bureau")
     page.get_by_role("link", name="DUPONT Marie").click()
 
-    assert page.get_by_role("heading", level=1, name="Marie Dupont").is_visible()
-    assert page.get_by_text("Professeure de lettres").is_visible()
-    assert page.get_by_text(re.compile(r"^0\d{6}[A-Z]$")).is_visible()  # the UAI
+    expect(page.get_by_role("heading", level=1, name="Marie Dupont")).to_be_visible()
+    expect(page.get_by_text("Professeure de lettres")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^0\d{6}[A-Z]$"))).to_be_visible()  # the UAI
     write = page.get_by_role("link", name="Écrire à Marie")
     assert parse_qs(urlsplit(write.get_attribute("href")).query) == {"to": ["marie.dupont2@ac-aix-marseille.fr"]}
     shot(page, "annuaire-fiche-bureau")
     page.get_by_role("button", name="Ajouter à mes contacts").click()
-    assert page.get_by_text("Marie Dupont a été ajouté(e) à vos contacts.").is_visible()
+    expect(page.get_by_text("Marie Dupont a été ajouté(e) à vos contacts.")).to_be_visible()
 
     page.get_by_role("link", name="Mes contacts", exact=True).click()
-    assert page.get_by_role("cell", name="marie.dupont2@ac-aix-marseille.fr").is_visible()
+    expect(page.get_by_role("cell", name="marie.dupont2@ac-aix-marseille.fr")).to_be_visible()
     page.get_by_label("Nom du groupe").fill("Équipe de maths")
     page.get_by_role("button", name="Créer le groupe").click()
-    assert page.get_by_text("Groupe « Équipe de maths » créé.").is_visible()
+    expect(page.get_by_text("Groupe « Équipe de maths » créé.")).to_be_visible()
     page.locator("#membres label", has_text="Marie Dupont <marie.dupont2@ac-aix-marseille.fr>").click()
     page.get_by_role("button", name="Ajouter au groupe").click()
-    assert page.get_by_role("cell", name="marie.dupont2@ac-aix-marseille.fr").is_visible()
+    expect(page.get_by_role("cell", name="marie.dupont2@ac-aix-marseille.fr")).to_be_visible()
     shot(page, "annuaire-groupe-bureau")
     href = page.get_by_role("link", name="Écrire au groupe").get_attribute("href")
     assert urlsplit(href).path == "/messagerie/ecrire/"
@@ -73,7 +74,7 @@ def test_find_a_colleague_add_them_to_a_group_write_to_it_export_and_import(demo
     page.get_by_role("link", name="Importer (vCard)").click()
     page.get_by_label("Fichier vCard (.vcf)").set_input_files(str(bad))
     page.get_by_role("button", name="Importer").click()
-    assert page.get_by_role("alert").get_by_text("Carte n° 1, ligne 3 : ligne mal formée").is_visible()
+    expect(page.get_by_role("alert").get_by_text("Carte n° 1, ligne 3 : ligne mal formée")).to_be_visible()
     shot(page, "annuaire-import-erreur-bureau")
     good = tmp_path / "telephone.vcf"
     good.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Jeanne Martin\r\nEMAIL:jeanne.martin@example.net\r\n"
@@ -81,9 +82,9 @@ def test_find_a_colleague_add_them_to_a_group_write_to_it_export_and_import(demo
                     "EMAIL:paul.durand@example.net\r\nEND:VCARD\r\n", encoding="utf-8")
     page.get_by_label("Fichier vCard (.vcf)").set_input_files(str(good))
     page.get_by_role("button", name="Importer").click()
-    assert page.get_by_text("Import terminé : 2 contact(s) ajouté(s), 0 déjà présent(s).").is_visible()
-    assert page.get_by_role("link", name="Jeanne Martin").is_visible()
-    assert page.get_by_role("link", name="Parents d'élèves").first.is_visible()
+    expect(page.get_by_text("Import terminé : 2 contact(s) ajouté(s), 0 déjà présent(s).")).to_be_visible()
+    expect(page.get_by_role("link", name="Jeanne Martin")).to_be_visible()
+    expect(page.get_by_role("link", name="Parents d'élèves").first).to_be_visible()
     shot(page, "annuaire-contacts-bureau")
 
 
@@ -99,19 +100,20 @@ def test_the_annuaire_and_contacts_fit_a_360_px_phone(demo, phone):
     phone.goto(demo.url + "/annuaire/?q=garnier")
     fits("resultats")
     phone.get_by_role("link", name="GARNIER Léa").click()
-    assert phone.get_by_role("heading", level=1, name="Léa Garnier").is_visible()
-    assert phone.get_by_role("link", name="Écrire à Léa").is_visible()
+    expect(phone.get_by_role("heading", level=1, name="Léa Garnier")).to_be_visible()
+    expect(phone.get_by_role("link", name="Écrire à Léa")).to_be_visible()
     fits("fiche")
     add = phone.get_by_role("button", name="Ajouter à mes contacts")
     if add.count():  # the accessibility test may have added her already
         add.click()
+        expect(phone.get_by_text("Léa Garnier a été ajouté(e) à vos contacts.")).to_be_visible()
     phone.goto(demo.url + "/annuaire/contacts/")
     fits("contacts")
     phone.get_by_label("Nom du groupe").fill("Sorties scolaires")
     phone.get_by_role("button", name="Créer le groupe").click()
     phone.locator("#membres label", has_text="Léa Garnier <lea.garnier@ac-aix-marseille.fr>").click()
     phone.get_by_role("button", name="Ajouter au groupe").click()
-    assert phone.get_by_role("link", name="Écrire au groupe").is_visible()
+    expect(phone.get_by_role("link", name="Écrire au groupe")).to_be_visible()
     fits("groupe")
     phone.goto(demo.url + "/annuaire/contacts/importer/")
     fits("import")
