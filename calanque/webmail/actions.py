@@ -43,7 +43,8 @@ def preferences_for(staff) -> Preferences:
 
 def do_update_preferences(staff, **values) -> Preferences:
     prefs = preferences_for(staff)
-    fields = [name for name in ("undo_seconds", "per_page", "mark_read_on_open", "conversations") if name in values]
+    fields = [name for name in ("undo_seconds", "per_page", "mark_read_on_open", "conversations", "remote_images")
+              if name in values]
     for name in fields:
         setattr(prefs, name, values[name])
     prefs.full_clean()

@@ -124,6 +124,9 @@ class SignatureForm(DsfrFormMixin, forms.ModelForm):
 class PreferencesForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Preferences
-        fields = ["undo_seconds", "per_page", "mark_read_on_open", "conversations"]
+        fields = ["undo_seconds", "per_page", "mark_read_on_open", "conversations", "remote_images"]
         help_texts = {"undo_seconds": _("Pendant ce délai après « Envoyer », « Annuler l'envoi » arrête le message."),
-                      "conversations": _("Les messages d'une même conversation sont regroupés dans la liste.")}
+                      "conversations": _("Les messages d'une même conversation sont regroupés dans la liste."),
+                      "remote_images": _("Une image distante indique à l'expéditeur que vous avez ouvert son "
+                                         "message. Les messages de l'extérieur restent toujours protégés.")}
+        widgets = {"remote_images": forms.RadioSelect}

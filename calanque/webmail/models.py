@@ -28,6 +28,10 @@ class Preferences(models.Model):
     per_page = models.PositiveSmallIntegerField(_("messages par page"), default=50, choices=PER_PAGE_CHOICES)
     mark_read_on_open = models.BooleanField(_("marquer comme lu à l'ouverture"), default=True)
     conversations = models.BooleanField(_("regrouper par conversation"), default=False)
+    remote_images = models.CharField(_("images distantes"), max_length=10, default="demander", choices=[
+        ("demander", _("les bloquer, sauf pour les expéditeurs choisis")),
+        ("academie", _("les afficher pour les messages de l'académie, les bloquer pour les autres")),
+    ])
 
     class Meta:
         verbose_name = _("préférences de messagerie")

@@ -88,9 +88,13 @@ def search(request):
     return render(request, "webmail/search.html", _context(request, mailbox, q=text, rows=rows))
 
 
-def _remote_allowed(request, current) -> tuple[bool, bool]:
-    """(remote images shown, because the sender is on the user's list)."""
+def _remote_allowed(request, current, shown=None) -> tuple[bool, bool]:
+    """(remote images shown, because of a standing choice: a trusted sender,
+    or mail from the académie when the user said so)."""
     trusted = webmail_actions.trusts(request.user, current.content.from_address)
+    if not trusted and webmail_actions.preferences_for(request.user).remote_images == "academie":
+        shown = shown or reading.read(current)
+        trusted = bool(shown.parsed.from_address) and not shown.external
     return trusted or request.GET.get("images") == "1", trusted
 
 
@@ -100,7 +104,7 @@ def message(request, message_id):
     if not current.seen and webmail_actions.preferences_for(request.user).mark_read_on_open:
         actions.do_set_flags(current.mailbox, [current.pk], seen=True)
     shown = reading.read(current)
-    remote, trusted = _remote_allowed(request, current)
+    remote, trusted = _remote_allowed(request, current, shown)
     thread = []
     if current.content.thread_key:
         thread = list(Message.objects.filter(mailbox=current.mailbox, content__thread_key=current.content.thread_key)

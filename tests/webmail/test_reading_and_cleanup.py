@@ -41,7 +41,7 @@ def text(response) -> str:
 @pytest.fixture
 def lea(signed_in, persona):
     client = signed_in("teacher_13")
-    client.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50",
+    client.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50", "remote_images": "demander",
                                                     "mark_read_on_open": "on"})
     sending.receive(with_attachments("Photos de la sortie"), "jean@example.com", [persona("teacher_13")])
     return client
@@ -181,3 +181,21 @@ def test_trash_and_junk_are_emptied_in_one_click(lea, persona):
     assert "Corbeille et Indésirables vidés : 2 message(s) supprimé(s) définitivement." in text(response)
     assert not Message.objects.filter(mailbox__staff=lea_staff).exists()
     assert Mailbox.objects.get(staff=lea_staff).used_bytes == 0
+
+
+def test_remote_images_of_the_academie_s_mail_when_chosen_never_for_outside_mail(lea, persona):
+    internal = HTML_WITH_TRACKER.replace(b"Lettre <lettre@example.org>", b"Hugo <hugo.bernard@ac-aix-marseille.fr>") \
+        .replace(b"Subject: Lettre du musee", b"Subject: Lettre du college")
+    sending.receive(internal, HUGO, [persona("teacher_13")])
+    sending.receive(HTML_WITH_TRACKER, "lettre@example.org", [persona("teacher_13")])
+    colleague, outside = lea_message("Lettre du college"), lea_message("Lettre du musee")
+    assert "pixel.example.org" not in lea.get(f"/messagerie/message/{colleague.pk}/corps/").content.decode()
+    page = text(lea.get("/messagerie/reglages/affichage/"))
+    assert "les afficher pour les messages de l'académie" in page.lower()
+    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "50",
+                                                 "remote_images": "academie"})
+    assert "https://pixel.example.org/t.png" in lea.get(f"/messagerie/message/{colleague.pk}/corps/").content.decode()
+    assert "pixel.example.org" not in lea.get(f"/messagerie/message/{outside.pk}/corps/").content.decode()
+    bad = lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "50",
+                                                       "remote_images": "toujours"})
+    assert bad.status_code == 400

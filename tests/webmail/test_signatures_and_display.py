@@ -23,7 +23,7 @@ def text(response) -> str:
 @pytest.fixture
 def lea(signed_in):
     client = signed_in("teacher_13")
-    client.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50",
+    client.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50", "remote_images": "demander",
                                                     "mark_read_on_open": "on"})
     return client
 
@@ -109,13 +109,13 @@ def test_per_page_and_mark_as_read_settings(lea, persona):
     for n in range(30):
         sending.receive(f"From: a{n}@example.com\r\nSubject: numero {n}\r\n\r\nx\r\n".encode(), "", [lea_staff])
     inbox = Folder.objects.get(mailbox__staff=lea_staff, special="inbox")
-    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "25"})
+    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "25", "remote_images": "demander"})
     page = text(lea.get(f"/messagerie/dossier/{inbox.pk}/"))
     assert len(re.findall(r'name="ids" value="\d+"', page)) == 25 and "1 / 2" in page
     message = Message.objects.filter(folder=inbox).first()
     lea.get(f"/messagerie/message/{message.pk}/")
     assert not Message.objects.get(pk=message.pk).seen  # mark_read_on_open unchecked
-    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "50", "mark_read_on_open": "on"})
+    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "50", "remote_images": "demander", "mark_read_on_open": "on"})
     lea.get(f"/messagerie/message/{message.pk}/")
     assert Message.objects.get(pk=message.pk).seen
 
@@ -131,7 +131,7 @@ def test_conversation_view_groups_a_thread_in_one_row(lea, persona):
     inbox = Folder.objects.get(mailbox__staff=lea_staff, special="inbox")
     flat = text(lea.get(f"/messagerie/dossier/{inbox.pk}/"))
     assert len(re.findall(r'name="ids" value="\d+"', flat)) == 3
-    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "50", "conversations": "on",
+    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "10", "per_page": "50", "remote_images": "demander", "conversations": "on",
                                                  "mark_read_on_open": "on"})
     grouped = text(lea.get(f"/messagerie/dossier/{inbox.pk}/"))
     assert "2 conversations" in grouped

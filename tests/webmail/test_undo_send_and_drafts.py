@@ -109,12 +109,12 @@ def test_nobody_else_can_cancel_my_message(lea, signed_in, clock):
 
 
 def test_the_delay_is_a_setting_and_zero_sends_at_once(lea):
-    response = lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50",
+    response = lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50", "remote_images": "demander",
                                                             "mark_read_on_open": "on"})
     assert response.status_code == 302
     send(lea)
     assert hugo_copies("Sortie scolaire").count() == 1
-    bad = lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "3600", "per_page": "7"})
+    bad = lea.post("/messagerie/reglages/affichage/", {"undo_seconds": "3600", "per_page": "7", "remote_images": "demander"})
     assert bad.status_code == 400 and "Sélectionnez un choix valide" in text(bad)
 
 
