@@ -62,7 +62,11 @@ def do_add_staff_contact(owner, staff: Staff) -> tuple[Contact, bool]:
             existing.save(update_fields=["staff"])
         return existing, False
     _room_for(owner)
-    contact = Contact.objects.create(owner=owner, staff=staff, name=staff.get_full_name(), email=staff.email)
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(owner=owner, staff=staff, name=staff.get_full_name(), email=staff.email)
+    except IntegrityError:  # a double click: the first request added them
+        return Contact.objects.get(owner=owner, email=staff.email), False
     return contact, True
 
 

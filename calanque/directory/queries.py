@@ -132,7 +132,8 @@ def suggestions(user, text: str, limit: int = 10) -> list[Suggestion]:
                              len(addresses)) % {"name": group.name, "count": len(addresses)}
             found.append(Suggestion("groupe", ", ".join(addresses), label))
     seen = set()
-    for contact in list_contacts(user, text)[:5]:
+    # A colleague who left the académie cannot receive mail any more.
+    for contact in list_contacts(user, text).exclude(staff__is_active=False)[:5]:
         seen.add(contact.email)
         if contact.staff_id:
             label = staff_label(contact.staff)

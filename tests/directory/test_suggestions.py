@@ -64,3 +64,13 @@ def test_contacts_and_groups_are_found_whatever_the_accents_and_case(signed_in):
         "Groupe « Équipe pédagogique » — 1 adresse"]
     html = client.get("/annuaire/contacts/", {"q": "noël"}).content.decode()
     assert "h.noel@example.net" in html
+
+
+def test_a_contact_who_left_the_academie_is_not_suggested(signed_in, persona):
+    lea = persona("teacher_13")
+    client = signed_in("secondary_teacher")
+    client.post(f"/annuaire/{lea.pk}/ajouter/")
+    assert any(r["kind"] == "contact" for r in suggest(client, "garnier"))
+    lea.is_active = False
+    lea.save(update_fields=["is_active"])
+    assert all(r["email"] != lea.email for r in suggest(client, "garnier"))

@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calanque.directory.models import Contact, ContactGroup
+from calanque.directory.models import MAX_GROUP_MEMBERS, Contact, ContactGroup
 from calanque.directory.vcards import MAX_VCF_BYTES, Entry, read_vcards, write_vcards
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,14 @@ def test_what_is_written_reads_back_the_same(name, notes, groups):
     text = write_vcards([Entry(name or "x", "quelqu.un@example.org", family=name, notes=notes, categories=groups)])
     [card] = read_vcards(text.encode("utf-8")).cards
     assert (card.name, card.email, card.notes, card.categories) == (name or "x", "quelqu.un@example.org", notes, groups)
+
+
+def test_an_import_that_would_overfill_a_group_imports_nothing(signed_in):
+    client = signed_in("secondary_teacher")
+    cards = "".join(f"BEGIN:VCARD\nVERSION:3.0\nEMAIL:p{i}@example.org\nCATEGORIES:Tout le collège\nEND:VCARD\n"
+                    for i in range(MAX_GROUP_MEMBERS + 1))
+    response = upload(client, cards)
+    assert response.status_code == 400
+    assert (f"Le groupe « Tout le collège » dépasserait {MAX_GROUP_MEMBERS} membres."
+            in response.content.decode().replace("&#x27;", "'"))
+    assert not Contact.objects.exists() and not ContactGroup.objects.exists()
