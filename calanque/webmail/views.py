@@ -2,10 +2,12 @@
 Everything works without JavaScript; one URL per action."""
 
 import re
+import secrets
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -323,6 +325,16 @@ def _files(request, draft, forward_of, attach_original) -> list[tuple[str, str, 
     return files
 
 
+def _first_submission(request) -> bool:
+    """A compose page sends once, even when « Envoyer » is clicked twice
+    without JavaScript: its token is claimed in the shared cache (atomic
+    ``add``, so several web processes agree)."""
+    token = request.POST.get("jeton", "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
+        return True  # an older page without a token: nothing to compare
+    return cache.add(f"calanque:envoi:{request.user.pk}:{token}", True, timeout=24 * 3600)
+
+
 TOO_BIG = _lazy("Les pièces jointes dépassent 20 Mo au total.")
 
 
@@ -354,6 +366,9 @@ def compose(request):
     if files and _too_big(files):
         form.add_error("attachments", TOO_BIG)
     if request.method == "POST" and form.is_valid():
+        if not _first_submission(request):
+            messages.info(request, _("Ce message a déjà été envoyé."))
+            return redirect("webmail:home")
         data = form.cleaned_data
         chosen = next((c.text for c in choices if c.key == data["signature"]), "")
         fields = {"to": data["to"], "cc": data["cc"], "bcc": data["bcc"], "subject": data["subject"],
@@ -369,7 +384,8 @@ def compose(request):
     kept = [a for a in reading.read(draft).attachments if not a.inline] if draft is not None else []
     return render(request, "webmail/compose.html", _context(
         request, mailbox, form=form, current=None, draft=draft, reply_to=reply_to, forward_of=forward_of,
-        attach_original=attach_original, kept=kept, signatures=choices, max_bytes=MAX_ATTACHMENTS_BYTES),
+        attach_original=attach_original, kept=kept, signatures=choices, max_bytes=MAX_ATTACHMENTS_BYTES,
+        token=secrets.token_urlsafe(16)),
         status=400 if request.method == "POST" else 200)
 
 

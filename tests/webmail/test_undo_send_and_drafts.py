@@ -3,6 +3,7 @@ time) and the autosave of drafts (JSON answers, one draft replaced in place,
 attachments carried from one save to the next)."""
 
 import html
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -201,3 +202,22 @@ def test_the_20_mb_limit_counts_the_draft_s_attachments_too(lea):
     assert not HeldSend.objects.exists()
     page = text(lea.get(first["url"]))
     assert 'data-calanque-max-bytes="20971520"' in page and 'id="progression-pieces"' in page
+
+
+@pytest.mark.parametrize("undo", ["0", "10"])
+def test_envoyer_clicked_twice_sends_once_even_without_javascript(lea, clock, undo):
+    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": undo, "per_page": "50", "remote_images": "demander"})
+    token = re.search(r'name="jeton" value="([^"]+)"', text(lea.get("/messagerie/ecrire/"))).group(1)
+    for _ in range(2):
+        response = send(lea, subject="Une seule fois", jeton=token)
+        assert response.status_code == 302
+    assert "Ce message a déjà été envoyé." in text(lea.get("/messagerie/", follow=True))
+    clock.advance(11)
+    call_command("worker", "--once")
+    assert hugo_copies("Une seule fois").count() == 1
+    other = re.search(r'name="jeton" value="([^"]+)"', text(lea.get("/messagerie/ecrire/"))).group(1)
+    assert other != token
+    send(lea, subject="Une seule fois", jeton=other)  # a new page is a new message
+    clock.advance(11)
+    call_command("worker", "--once")
+    assert hugo_copies("Une seule fois").count() == 2
