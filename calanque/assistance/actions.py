@@ -33,7 +33,8 @@ from calanque.assistance.models import (
     Urgency,
 )
 from calanque.mail import blobs
-from calanque.mail.sending import notify
+from calanque.mail import services
+from calanque.mail.sending import is_local, notify
 
 CLOSE_AFTER_DAYS = 7
 
@@ -111,9 +112,15 @@ def do_file_anonymous_ticket(academy: Academy, *, identifier: str, numen: str, c
     return ticket
 
 
-def team_notice(team: SupportTeam) -> str:
-    row = TeamSettings.objects.filter(team=team).first()
-    return row.new_request_notice if row else TeamNotice.TEAM_ADDRESS
+def team_notice(team: SupportTeam) -> TeamSettings:
+    """The team's choice (unsaved defaults without a row: each agent)."""
+    return TeamSettings.objects.filter(team=team).first() or TeamSettings(team=team)
+
+
+def receives_requests(address: str) -> bool:
+    """Whether ``address`` is one of the académie's addresses that turn mail
+    into requests (a notice sent there would come back as a request)."""
+    return is_local(address) and services.service_for(address) is not None
 
 
 def _wants(agent: Staff, field: str) -> bool:
@@ -124,10 +131,10 @@ def _wants(agent: Staff, field: str) -> bool:
 def _notify_team(ticket: Ticket, base_url: str) -> None:
     """Tell the team of a new request, as the team chose: not at all, at its
     address, or each of its agents (except those who opted out)."""
-    mode = team_notice(ticket.team)
-    if mode == TeamNotice.TEAM_ADDRESS:
-        recipients = [ticket.team.email] if ticket.team.email else []
-    elif mode == TeamNotice.AGENTS:
+    choice = team_notice(ticket.team)
+    if choice.new_request_notice == TeamNotice.TEAM_ADDRESS:
+        recipients = [choice.address] if choice.address and not receives_requests(choice.address) else []
+    elif choice.new_request_notice == TeamNotice.AGENTS:
         recipients = [agent.email for agent in ticket.team.members.filter(is_active=True).order_by("pk")
                       if _wants(agent, "new_requests")]
     else:
@@ -349,11 +356,14 @@ def do_save_article(agent: Staff, article: Article | None, *, title: str, catego
     return article
 
 
-def do_set_team_notice(agent: Staff, team: SupportTeam, mode: str) -> None:
+def do_set_team_notice(agent: Staff, team: SupportTeam, mode: str, address: str = "") -> None:
     if mode not in TeamNotice.values:
         raise TicketError("choix inconnu")
+    if mode == TeamNotice.TEAM_ADDRESS and (not address or receives_requests(address)):
+        raise TicketError("adresse à prévenir manquante ou adresse qui reçoit les demandes")
     with transaction.atomic():
-        TeamSettings.objects.update_or_create(team=team, defaults={"new_request_notice": mode})
+        TeamSettings.objects.update_or_create(team=team, defaults={"new_request_notice": mode,
+                                                                   "address": address})
 
 
 def do_set_preferences(agent: Staff, *, new_requests: bool, requester_replies: bool) -> None:

@@ -140,8 +140,32 @@ class ArticleForm(DsfrFormMixin, forms.Form):
                                                         ("publie", _("Publié"))], widget=forms.RadioSelect)
 
 
-class TeamNoticeForm(forms.Form):
-    mode = forms.ChoiceField(choices=TeamNotice.choices)
+class TeamNoticeForm(DsfrFormMixin, forms.Form):
+    mode = forms.ChoiceField(choices=TeamNotice.choices, widget=forms.RadioSelect,
+                             error_messages={"required": _("Choisissez une des options proposées."),
+                                             "invalid_choice": _("Choisissez une des options proposées.")})
+    address = forms.EmailField(label=_("Adresse à prévenir"), required=False, max_length=254,
+                               help_text=_("Une boîte fonctionnelle de l'équipe ; pas l'adresse qui reçoit les "
+                                           "demandes."))
+
+    def clean(self):
+        from calanque.assistance.actions import receives_requests
+
+        data = super().clean()
+        address = data.get("address", "")
+        if data.get("mode") == TeamNotice.TEAM_ADDRESS:
+            if not address and "address" not in self.errors:
+                self.add_error("address", _("Indiquez l'adresse à prévenir."))
+            elif address and receives_requests(address):
+                self.add_error("address", _("Cette adresse reçoit les demandes : une notification y deviendrait "
+                                            "une demande. Indiquez une autre adresse, ou prévenez chaque agent."))
+        return data
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:  # the error's id carries the form's prefix
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-erreur"
 
 
 class PreferencesForm(DsfrFormMixin, forms.Form):

@@ -303,17 +303,21 @@ class CannedAnswer(models.Model):
 
 class TeamNotice(models.TextChoices):
     OFF = "aucune", _("Aucune notification")
-    TEAM_ADDRESS = "adresse", _("Un message à l'adresse de l'équipe")
+    TEAM_ADDRESS = "adresse", _("Un message à une adresse de l'équipe")
     AGENTS = "agents", _("Un message à chaque agent de l'équipe")
 
 
 class TeamSettings(models.Model):
-    """How a team hears of new requests (without a row: the team address)."""
+    """How a team hears of new requests (without a row: each agent). The
+    team's own address receives requests; a notice goes to another one."""
 
     team = models.OneToOneField(SupportTeam, on_delete=models.CASCADE, related_name="desk_settings",
                                 verbose_name=_("équipe"))
     new_request_notice = models.CharField(_("à chaque nouvelle demande"), max_length=10,
-                                          choices=TeamNotice.choices, default=TeamNotice.TEAM_ADDRESS)
+                                          choices=TeamNotice.choices, default=TeamNotice.AGENTS)
+    address = models.EmailField(_("adresse à prévenir"), blank=True,
+                                help_text=_("Une boîte fonctionnelle de l'équipe, autre que l'adresse qui reçoit "
+                                            "les demandes."))
 
     class Meta:
         verbose_name = _("notifications d'une équipe")

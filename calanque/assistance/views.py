@@ -41,7 +41,6 @@ from calanque.assistance.models import (
     Article,
     Category,
     Status,
-    TeamNotice,
     Ticket,
     TicketFile,
     Urgency,
@@ -425,21 +424,28 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, initial={
         "new_requests": current.new_requests if current else True,
         "requester_replies": current.requester_replies if current else True})
+    notices = {t.pk: TeamNoticeForm(prefix=f"equipe-{t.pk}", initial={
+        "mode": choice.new_request_notice, "address": choice.address})
+        for t, choice in ((t, actions.team_notice(t)) for t in teams)}
     if request.method == "POST" and "equipe" in request.POST:
         team = next((t for t in teams if str(t.pk) == request.POST["equipe"]), None)
-        notice = TeamNoticeForm(request.POST)
         if team is None:
             raise Http404
+        notice = notices[team.pk] = TeamNoticeForm(request.POST, prefix=f"equipe-{team.pk}")
         if notice.is_valid():
-            actions.do_set_team_notice(request.user, team, notice.cleaned_data["mode"])
+            actions.do_set_team_notice(request.user, team, notice.cleaned_data["mode"],
+                                       notice.cleaned_data["address"])
             messages.success(request, _("Notifications de %(team)s enregistrées.") % {"team": team.name})
-        else:
-            messages.error(request, _("Choisissez une des options proposées."))
-        return redirect("assistance:preferences")
+            return redirect("assistance:preferences")
+        return _preferences_page(request, form, teams, notices, status=400)
     if request.method == "POST" and form.is_valid():
         actions.do_set_preferences(request.user, **form.cleaned_data)
         messages.success(request, _("Préférences enregistrées."))
         return redirect("assistance:preferences")
+    return _preferences_page(request, form, teams, notices, status=400 if request.method == "POST" else 200)
+
+
+def _preferences_page(request, form, teams, notices, status):
     return render(request, "assistance/preferences.html", {
-        "form": form, "teams": [(t, actions.team_notice(t)) for t in teams], "notices": TeamNotice.choices,
-        "editor": is_editor(request.user)})
+        "form": form, "teams": [(t, notices[t.pk]) for t in teams], "editor": is_editor(request.user)},
+        status=status)

@@ -3,6 +3,7 @@ answers, the dashboard, team and agent notifications, help articles written
 by editors, and the queue's filters, sort and search."""
 
 import html
+import re
 from datetime import date, datetime, time
 
 import pytest
@@ -323,38 +324,46 @@ def test_the_team_chooses_how_it_hears_of_new_requests_and_agents_can_opt_out(si
     colleague = Staff.objects.filter(academy=team.academy, is_active=True).exclude(
         pk__in=team.members.all()).exclude(identifier__in=["lea.garnier"]).first()
     team.members.add(colleague)
-    team.email = "dsden13-assistance@example.net"
-    team.save(update_fields=["email"])
     agent, teacher = signed_in("dsden13_agent"), signed_in("teacher_13")
     julien = persona("dsden13_agent")
 
-    first = file(teacher, "Par l'adresse de l'équipe")  # default: the team address
-    assert [m.to for m in deliver() if first.reference in m.subject] == [["dsden13-assistance@example.net"]]
+    def told(person, ticket) -> bool:
+        return Message.objects.filter(mailbox__staff=person, content__subject__contains=ticket.reference).exists()
 
-    response = agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, "mode": "agents"})
-    assert response.status_code == 302
-    second = file(teacher, "À chaque agent")
-    for person in (julien, colleague):
-        assert Message.objects.filter(mailbox__staff=person, content__subject__contains=second.reference).exists()
-    assert not [m for m in deliver() if second.reference in m.subject]
+    first = file(teacher, "À chaque agent")  # by default, each agent of the team
+    assert told(julien, first) and told(colleague, first)
+    assert "Nouvelle demande pour DSDEN 13" in Message.objects.get(
+        mailbox__staff=colleague, content__subject__contains=first.reference).content.preview
 
     agent.post("/assistance/equipe/preferences/", {"requester_replies": "on"})  # new requests unticked
     assert AgentPreferences.objects.get(staff=julien).new_requests is False
-    third = file(teacher, "Sans Julien")
-    assert not Message.objects.filter(mailbox__staff=julien, content__subject__contains=third.reference).exists()
-    assert Message.objects.filter(mailbox__staff=colleague, content__subject__contains=third.reference).exists()
+    second = file(teacher, "Sans Julien")
+    assert not told(julien, second) and told(colleague, second)
 
-    agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, "mode": "aucune"})
+    form = f"equipe-{team.pk}-"
+    refused = agent.post("/assistance/equipe/preferences/", {
+        "equipe": team.pk, form + "mode": "adresse", form + "address": team.email.upper()})
+    assert refused.status_code == 400 and "Cette adresse reçoit les demandes" in text(refused)
+    missing = agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, form + "mode": "adresse"})
+    assert "Indiquez l'adresse à prévenir." in text(missing)
+    response = agent.post("/assistance/equipe/preferences/", {
+        "equipe": team.pk, form + "mode": "adresse", form + "address": "dsden13-equipe@example.net"})
+    assert response.status_code == 302
+    third = file(teacher, "À l'adresse de l'équipe")
+    assert [m.to for m in deliver() if third.reference in m.subject] == [["dsden13-equipe@example.net"]]
+    assert not told(colleague, third)
+
+    agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, form + "mode": "aucune"})
     fourth = file(teacher, "Personne")
-    assert not Message.objects.filter(content__subject__contains=fourth.reference).exclude(
-        mailbox__staff=persona("teacher_13")).exists()
+    assert not Message.objects.filter(content__subject__contains=fourth.reference).exists()
+    assert not [m for m in deliver() if fourth.reference in m.subject]
     assert "Choisissez une des options proposées." in text(agent.post(
-        "/assistance/equipe/preferences/", {"equipe": team.pk, "mode": "partout"}, follow=True))
+        "/assistance/equipe/preferences/", {"equipe": team.pk, form + "mode": "partout"}))
     other_team = SupportTeam.objects.get(kind="rectorat")
-    assert agent.post("/assistance/equipe/preferences/", {"equipe": other_team.pk, "mode": "aucune"}
+    assert agent.post("/assistance/equipe/preferences/", {"equipe": other_team.pk, form + "mode": "aucune"}
                       ).status_code == 404
     page = text(agent.get("/assistance/equipe/preferences/"))
-    assert 'value="aucune" checked' in page
+    assert re.search(r'value="aucune"[^>]*checked', page) and not re.search(r'value="agents"[^>]*checked', page)
 
 
 def test_the_assigned_agent_hears_of_the_requesters_answer_unless_they_opted_out(signed_in, persona):
