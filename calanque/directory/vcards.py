@@ -183,7 +183,7 @@ def _read_card(index: int, start: int, lines: list[tuple[int, str]]) -> "Card | 
             value = _clean(str(value), 100)
             if value and value.casefold() not in {c.casefold() for c in categories}:
                 categories.append(value)
-    return Card(index, start, name, address, _clean(notes, NOTES_MAX), categories)
+    return Card(index, start, " ".join(name.split()), address, _clean(notes, NOTES_MAX), categories)
 
 
 @dataclass

@@ -163,7 +163,7 @@ def test_reading_never_raises_whatever_the_bytes(data):
 
 
 @settings(max_examples=100, deadline=None)
-@given(name=st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=80).map(str.strip),
+@given(name=st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=80).map(lambda n: " ".join(n.split())),
        notes=st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=300).map(str.strip),
        groups=st.lists(st.text(st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), min_size=1,
                                max_size=30).map(lambda g: " ".join(g.split())).filter(bool),
@@ -183,3 +183,16 @@ def test_an_import_that_would_overfill_a_group_imports_nothing(signed_in):
     assert (f"Le groupe « Tout le collège » dépasserait {MAX_GROUP_MEMBERS} membres."
             in response.content.decode().replace("&#x27;", "'"))
     assert not Contact.objects.exists() and not ContactGroup.objects.exists()
+
+
+def test_line_breaks_in_a_name_cannot_forge_properties_and_are_flattened(signed_in, persona):
+    hugo = persona("secondary_teacher")
+    client = signed_in("secondary_teacher")
+    client.post("/annuaire/contacts/nouveau/", {"name": "Eve\r\nEMAIL:pirate@example.org\r\nEND:VCARD",
+                                                "email": "eve@example.org", "notes": ""})
+    exported = client.get("/annuaire/contacts/exporter/").content.decode()
+    assert exported.count("BEGIN:VCARD") == 1 and "\r\nEMAIL:pirate" not in exported
+    other = signed_in("administrative")
+    upload(other, exported)
+    [contact] = Contact.objects.exclude(owner=hugo)
+    assert (contact.email, contact.name) == ("eve@example.org", "Eve EMAIL:pirate@example.org END:VCARD")
