@@ -379,7 +379,7 @@ def do_setup_academy(description: dict, *, domain: str | None = None) -> Academy
             academy.save(update_fields=["charter_text"])
         SupportTeam.objects.get_or_create(
             academy=academy, kind=SupportTeam.Kind.RECTORAT,
-            defaults={"name": f"Rectorat – {description['name'].removeprefix('Académie ')}",
+            defaults={"name": f"Rectorat – assistance de l'{description['name'][:1].lower()}{description['name'][1:]}",
                       "email": f"assistance@{academy.domain}", "hours": "du lundi au vendredi de 8 h à 18 h"},
         )
         for item in description["departments"]:

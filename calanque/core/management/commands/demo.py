@@ -37,6 +37,10 @@ class Command(BaseCommand):
         for a in accounts:
             out.write(f"  {a.identifier:<{width}}  {a.role} — {a.establishment}")
         out.write(f"(aussi dans {accounts_file})")
+        teams = academy.support_teams.exclude(email="").order_by("kind", "name")
+        out.write("Demandes d'assistance par courriel (SMTP ou messagerie) :")
+        for team in teams:
+            out.write(f"  {team.email:<{max(len(t.email) for t in teams)}}  {team.name}")
         out.write(f"Courriels envoyés : http://{settings.CALANQUE_HTTP_HOST}:{settings.CALANQUE_HTTP_PORT}/demo/boite-d-envoi/")
         out.write("Ctrl-C pour arrêter.")
         out.write("")
