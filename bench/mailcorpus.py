@@ -173,7 +173,7 @@ class Corpus:
     """The messages of a corpus of ``size`` messages (dates depend on the
     size: the corpus always spans 3 years)."""
 
-    def __init__(self, size: int, *, to: str = f"lea.garnier@{DOMAIN}", seed: int = SEED):
+    def __init__(self, size: int, *, to: str = f"hugo.bernard@{DOMAIN}", seed: int = SEED):
         self.size, self.to, self.seed = size, to, seed
         self.senders = _senders(seed)
 
@@ -298,3 +298,15 @@ class Corpus:
 def subset(corpus: Corpus, step: int):
     """Every ``step``-th message of ``corpus`` (same bytes, same dates)."""
     return (corpus.message(i) for i in range(0, corpus.size, step))
+
+
+def median_html_index(corpus: Corpus, sizes: dict[int, int]) -> int:
+    """Among the messages ``sizes`` maps (index → bytes), the HTML one whose
+    size is closest to the median: the message both the Calanque and the
+    Dovecot « open a message » figures open."""
+    ordered = sorted(sizes.values())
+    median = ordered[len(ordered) // 2]
+    for index in sorted(sizes, key=lambda i: (abs(sizes[i] - median), i)):
+        if corpus.message(index).kind in ("alternative", "html"):
+            return index
+    raise ValueError("no HTML message")
