@@ -316,7 +316,7 @@ def do_import_establishments(academy: Academy, data: bytes, *, progress: Progres
             if own_team == "oui" and establishment.support_team_id is None:
                 establishment.support_team = SupportTeam.objects.create(
                     academy=academy, kind=SupportTeam.Kind.ESTABLISHMENT, name=f"Assistance – {name}",
-                    department=department,
+                    department=department, email=f"assistance.{uai.lower()}@{academy.domain}",
                 )
                 establishment.save(update_fields=["support_team"])
     return report
