@@ -3,7 +3,7 @@ Everything works without JavaScript; one URL per action."""
 
 import re
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -79,7 +79,7 @@ def folder(request, folder_id):
                                                          **filters)
     return render(request, "webmail/folder.html", _context(
         request, current.mailbox, current=current, rows=rows, total=total, page=page, pages=pages, sort=sort,
-        filters=filters, sorts=queries.SORTS, conversations=conversations))
+        filters=filters, sorts=queries.SORTS, conversations=conversations, chosen=_chosen(request)))
 
 
 @login_required
@@ -87,7 +87,8 @@ def search(request):
     mailbox = get_mailbox_for_user(request.user)
     text = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     rows = list(search_messages(mailbox, text).select_related("content", "folder")[:100]) if text else []
-    return render(request, "webmail/search.html", _context(request, mailbox, q=text, rows=rows))
+    return render(request, "webmail/search.html", _context(request, mailbox, q=text, rows=rows,
+                                                           chosen=_chosen(request)))
 
 
 def _remote_allowed(request, current, shown=None) -> tuple[bool, bool]:
@@ -197,12 +198,23 @@ def _selected(request):
     return get_message_ids_for_user(request.user, request.POST.getlist("ids"))
 
 
-def _back(request, fallback):
+def _back(request, fallback, keep: list[int] = ()):
+    """Back to the page the action came from; the messages still selected
+    (``keep``) stay checked there (``choix``)."""
     target = request.POST.get("retour", "")
-    return redirect(target if target.startswith("/messagerie/") else fallback)
+    target = target if target.startswith("/messagerie/") else fallback
+    if keep:
+        path, _sep, query = target.partition("?")
+        params = [(k, v) for k, v in parse_qsl(query) if k != "choix"] + [("choix", ",".join(map(str, keep)))]
+        target = path + "?" + urlencode(params)
+    return redirect(target)
 
 
-def _bulk(flag_action):
+def _chosen(request) -> set[int]:
+    return {int(v) for v in request.GET.get("choix", "").split(",")[:500] if v.isdigit()}
+
+
+def _bulk(flag_action, keep_selection=False):
     @login_required
     @require_POST
     def view(request):
@@ -212,15 +224,15 @@ def _bulk(flag_action):
             flag_action(request, mailbox, ids)
         else:
             messages.info(request, _("Sélectionnez au moins un message."))
-        return _back(request, reverse("webmail:home"))
+        return _back(request, reverse("webmail:home"), keep=ids if keep_selection else ())
 
     return view
 
 
-mark_read = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, seen=True))
-mark_unread = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, seen=False))
-flag = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, flagged=True))
-unflag = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, flagged=False))
+mark_read = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, seen=True), keep_selection=True)
+mark_unread = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, seen=False), keep_selection=True)
+flag = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, flagged=True), keep_selection=True)
+unflag = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, flagged=False), keep_selection=True)
 
 
 def _delete(request, mailbox, ids):

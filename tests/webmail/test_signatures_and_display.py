@@ -176,3 +176,23 @@ def test_administrators_set_the_academie_signature_in_the_admin(signed_in, perso
         "academy": academy.pk, "enabled": "on", "template": "{prenom} {nom}\n{academie}"})
     assert response.status_code == 302
     assert InstitutionalSignature.objects.get(academy=academy).template == "{prenom} {nom}\n{academie}"
+
+
+def test_the_selection_survives_marking_read_or_flagged(lea, persona):
+    lea_staff = persona("teacher_13")
+    for n in range(3):
+        sending.receive(f"From: a{n}@example.com\r\nSubject: choix {n}\r\n\r\nx\r\n".encode(), "", [lea_staff])
+    inbox = Folder.objects.get(mailbox__staff=lea_staff, special="inbox")
+    picked = list(Message.objects.filter(folder=inbox).order_by("pk").values_list("pk", flat=True)[:2])
+    back = f"/messagerie/dossier/{inbox.pk}/?tri=objet"
+    response = lea.post("/messagerie/lus/", {"ids": picked, "retour": back})
+    assert response["Location"] == back + "&choix=" + "%2C".join(map(str, picked))
+    page = text(lea.get(response["Location"]))
+    checked = re.findall(r'name="ids" value="(\d+)" id="choix-\d+" checked', page)
+    assert sorted(map(int, checked)) == picked
+    again = lea.post("/messagerie/suivis/", {"ids": picked[:1], "retour": response["Location"]})
+    assert again["Location"].count("choix=") == 1 and again["Location"].endswith(f"choix={picked[0]}")
+    moved = lea.post("/messagerie/archiver/", {"ids": picked, "retour": back})
+    assert moved["Location"] == back  # gone from the list: nothing to keep selected
+    assert lea.post("/messagerie/lus/", {"ids": picked, "retour": "https://evil.example/"})["Location"] \
+        .startswith("/messagerie/")

@@ -116,14 +116,15 @@ function calanqueReady(init) {
   document.addEventListener("htmx:load", (event) => init(event.target));
 }
 
-// After htmx replaced the page content, move the focus to its title, as a
-// page load would put a screen reader at the top.
+// After htmx replaced the page content, move the focus to what a person
+// needs next: the result of their action (the alert) if there is one, else
+// the new title — as a page load would put a screen reader at the top.
 document.addEventListener("htmx:afterSettle", (event) => {
   if (!event.detail.boosted) return;
-  const title = document.querySelector("#contenu h1");
-  if (title) {
-    title.setAttribute("tabindex", "-1");
-    title.focus({ preventScroll: true });
+  const target = document.querySelector("#contenu .fr-alert:not(.calanque-held)") || document.querySelector("#contenu h1");
+  if (target) {
+    target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
   }
 });
 
