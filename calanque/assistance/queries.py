@@ -75,16 +75,6 @@ def queue(user, wanted: QueueFilter):
     return tickets.order_by(*SORTS.get(wanted.sort, SORTS["recentes"]))
 
 
-PLACEHOLDERS = {
-    "prenom": "le prénom de l'usager",
-    "nom": "le nom de l'usager",
-    "reference": "la référence de la demande",
-    "titre": "le titre de la demande",
-    "equipe": "le nom de l'équipe",
-    "agent": "votre prénom et votre nom",
-}
-
-
 def canned_answers_for(user, ticket: Ticket) -> list[CannedAnswer]:
     """Answers usable on ``ticket``: the académie's and its team's."""
     return list(CannedAnswer.objects.filter(Q(team__isnull=True) | Q(team=ticket.team), academy=ticket.academy))

@@ -347,7 +347,7 @@ def canned_answers(request):
         return redirect("assistance:canned_answers")
     return render(request, "assistance/canned_answers.html", {
         "answers": queries.manageable_canned_answers(request.user), "form": form,
-        "placeholders": queries.PLACEHOLDERS, "editor": is_editor(request.user)},
+        "editor": is_editor(request.user)},
         status=400 if request.method == "POST" else 200)
 
 
@@ -421,7 +421,8 @@ def preferences(request):
     _agent_only(request)
     teams = list(visible_teams(request.user).order_by("kind", "name"))
     current = AgentPreferences.objects.filter(staff=request.user).first()
-    form = PreferencesForm(request.POST or None, initial={
+    own = request.method == "POST" and "equipe" not in request.POST
+    form = PreferencesForm(request.POST if own else None, initial={
         "new_requests": current.new_requests if current else True,
         "requester_replies": current.requester_replies if current else True})
     notices = {t.pk: TeamNoticeForm(prefix=f"equipe-{t.pk}", initial={
@@ -438,7 +439,7 @@ def preferences(request):
             messages.success(request, _("Notifications de %(team)s enregistrées.") % {"team": team.name})
             return redirect("assistance:preferences")
         return _preferences_page(request, form, teams, notices, status=400)
-    if request.method == "POST" and form.is_valid():
+    if own and form.is_valid():
         actions.do_set_preferences(request.user, **form.cleaned_data)
         messages.success(request, _("Préférences enregistrées."))
         return redirect("assistance:preferences")

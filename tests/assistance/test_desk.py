@@ -346,6 +346,7 @@ def test_the_team_chooses_how_it_hears_of_new_requests_and_agents_can_opt_out(si
     assert refused.status_code == 400 and "Cette adresse reçoit les demandes" in text(refused)
     missing = agent.post("/assistance/equipe/preferences/", {"equipe": team.pk, form + "mode": "adresse"})
     assert "Indiquez l'adresse à prévenir." in text(missing)
+    assert 'id="id_requester_replies" checked' in text(missing)  # the agent's own choices shown as saved
     response = agent.post("/assistance/equipe/preferences/", {
         "equipe": team.pk, form + "mode": "adresse", form + "address": "dsden13-equipe@example.net"})
     assert response.status_code == 302
