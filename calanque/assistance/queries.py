@@ -81,8 +81,10 @@ def canned_answers_for(user, ticket: Ticket) -> list[CannedAnswer]:
 
 
 def fill(text: str, ticket: Ticket, agent) -> str:
-    """Replace the known placeholders ({prenom}, {nom}…) of a canned answer;
-    anything else between braces is left as written."""
+    """Replace the known placeholders ({prenom}, {nom}, {reference}, {titre},
+    {equipe}, {agent}) of a canned answer; anything else between braces is
+    left as written. The names of an account are used only when the request
+    was filed signed in (never a claimed identity's)."""
     person = ticket.requester
     values = {
         "prenom": person.first_name if person else "",
@@ -92,7 +94,14 @@ def fill(text: str, ticket: Ticket, agent) -> str:
         "equipe": ticket.team.name,
         "agent": agent.get_full_name(),
     }
-    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), text)
+    def value(match) -> str:
+        name = match.group(2)
+        if name not in values:
+            return match.group(0)
+        # An unknown first name (request without an account): « Bonjour, », not « Bonjour , ».
+        return match.group(1) + values[name] if values[name] else ""
+
+    return re.sub(r"( ?)\{(\w+)\}", value, text)
 
 
 def manageable_canned_answers(user):

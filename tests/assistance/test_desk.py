@@ -235,6 +235,13 @@ def test_agents_manage_their_teams_canned_answers_and_insert_them_without_javasc
     assert 'id="id_internal" checked' in page
     assert ticket.messages.count() == 1 and Message.objects.count() == before  # nothing sent
 
+    Client().post("/assistance/sans-connexion/", {
+        "identifier": "lea.garnier", "numen": "99Z9999999ZZZ", "contact_email": "inconnu@example.net",
+        "category": "messagerie", "subject": "Sans connexion", "body": "Aidez-moi."})
+    anonymous = Ticket.objects.get(subject="Sans connexion")
+    page = text(agent.get(f"/assistance/equipe/demande/{anonymous.pk}/"))
+    assert f"Bonjour,\n\nVotre boîte est pleine ({anonymous.reference})." in page and "Léa" not in page
+
     missing = agent.post(f"/assistance/equipe/demande/{ticket.pk}/repondre/", {
         "body": "", "reponse_type": "", "inserer": "1"})
     assert "Choisissez une réponse type." in text(missing)
