@@ -179,3 +179,19 @@ def test_on_a_phone_the_folder_menu_still_opens_after_an_in_place_navigation(dem
         phone.locator("#menu-dossiers").get_by_role("link", name="Envoyés", exact=True).click()
         expect(phone.get_by_role("heading", level=1, name=re.compile("^Envoyés"))).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_message_dragged_onto_a_folder_moves_there(demo, page, people):
+    reader = people["reader"]
+    sign_in(page, demo, reader["identifier"])
+    with smtplib.SMTP("127.0.0.1", demo.smtp_port, timeout=20) as client:
+        client.sendmail("parent@example.net", [reader["email"]],
+                        b"From: parent@example.net\r\nTo: " + reader["email"].encode()
+                        + b"\r\nSubject: A ranger aux archives\r\n\r\nBonjour.\r\n")
+    page.goto(demo.url + "/messagerie/")
+    row = page.locator("tr.calanque-row", has_text="A ranger aux archives")
+    row.drag_to(page.locator("#menu-dossiers a[data-calanque-folder]", has_text="Archives"))
+    expect(page.get_by_text("1 message(s) déplacé(s) vers Archives.")).to_be_visible()
+    expect(page.locator("tr.calanque-row", has_text="A ranger aux archives")).to_have_count(0)
+    page.locator("#menu-dossiers").get_by_role("link", name=re.compile("^Archives")).click()
+    expect(page.get_by_role("link", name="A ranger aux archives")).to_be_visible()

@@ -407,3 +407,45 @@ calanqueReady((root) => {
     rows().forEach((r) => r.classList.toggle("calanque-row--current", r === row));
   });
 });
+
+// Drag a message (or the selected ones) onto a folder of the side menu: the
+// same « Déplacer » as the form, which stays the way without a mouse.
+calanqueReady((root) => {
+  const table = root.querySelector(".calanque-messages");
+  const form = table && table.closest("form");
+  if (!form || form.dataset.calanqueDrag) return;
+  form.dataset.calanqueDrag = "1";
+  const target = form.querySelector("select[name=dossier]");
+  const move = form.querySelector("[data-calanque-move]");
+  let dragging = false;
+  table.querySelectorAll("tr.calanque-row").forEach((row) => {
+    row.draggable = true;
+    row.addEventListener("dragstart", (event) => {
+      const box = row.querySelector("input[name=ids]");
+      if (box && !box.checked) {
+        form.querySelectorAll("input[name=ids]").forEach((other) => { other.checked = false; });
+        box.checked = true;
+      }
+      dragging = true;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", row.querySelector("a.calanque-open").textContent);
+    });
+    row.addEventListener("dragend", () => { dragging = false; });
+  });
+  root.querySelectorAll("a[data-calanque-folder]").forEach((link) => {
+    link.addEventListener("dragover", (event) => {
+      if (!dragging) return;
+      event.preventDefault();
+      link.classList.add("calanque-drop");
+    });
+    link.addEventListener("dragleave", () => link.classList.remove("calanque-drop"));
+    link.addEventListener("drop", (event) => {
+      if (!dragging) return;
+      event.preventDefault();
+      dragging = false;
+      link.classList.remove("calanque-drop");
+      target.value = link.dataset.calanqueFolder;
+      move.click();  // a click, so that htmx sees the button and its formaction
+    });
+  });
+});
