@@ -91,7 +91,7 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100)
     tri = forms.ChoiceField(required=False, choices=[
         ("recentes", _("Mises à jour récemment")), ("anciennes", _("Les plus anciennes d'abord")),
-        ("echeance", _("Échéance de résolution la plus proche")), ("urgence", _("Les plus urgentes d'abord"))])
+        ("echeance", _("Échéance la plus proche")), ("urgence", _("Les plus urgentes d'abord"))])
 
     def filter(self):
         from calanque.assistance.queries import QueueFilter

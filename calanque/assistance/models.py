@@ -112,6 +112,12 @@ class Ticket(models.Model):
             return self.resolved_at is not None and self.resolved_at > self.resolution_due
         return (self.sla_paused_at or now) > self.resolution_due
 
+    @property
+    def next_due(self):
+        """The deadline the team works against now: the first response until
+        there is one, then the resolution."""
+        return self.first_response_due if self.first_response_at is None else self.resolution_due
+
     def sla_breached(self, now) -> bool:
         return self.first_response_late(now) or self.resolution_late(now)
 

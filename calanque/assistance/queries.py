@@ -26,7 +26,8 @@ def incidents_for(staff) -> list[Incident]:
 SORTS = {
     "recentes": ["-updated_at", "-id"],
     "anciennes": ["created_at", "id"],
-    "echeance": [F("resolution_due").asc(nulls_last=True), "id"],
+    "echeance": [Case(When(first_response_at__isnull=True, then=F("first_response_due")),
+                      default=F("resolution_due")).asc(nulls_last=True), "id"],
     "urgence": [Case(When(urgency=Urgency.HIGH, then=0), When(urgency=Urgency.NORMAL, then=1), default=2),
                 "created_at", "id"],
 }

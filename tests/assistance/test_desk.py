@@ -485,3 +485,16 @@ def test_resolved_requests_close_after_the_academys_number_of_days(signed_in, pe
     call_command("worker", "--once")
     assert Ticket.objects.get(pk=ticket.pk).status == "clos"
     assert "Résolu → Clos" in text(again("dsden13_agent").get(f"/assistance/equipe/demande/{ticket.pk}/"))
+
+
+def test_the_queue_sorts_by_the_deadline_the_team_works_against(signed_in, clock):
+    at(clock, paris(2026, 11, 23, 9))
+    teacher, agent = signed_in("teacher_13"), signed_in("dsden13_agent")
+    answered = file(teacher, "Bloquant déjà répondu", urgency="haute")  # resolution due Tuesday 16 h
+    file(teacher, "Normale sans réponse")  # first response due Monday 17 h, resolution on Friday
+    agent.post(f"/assistance/equipe/demande/{answered.pk}/repondre/", {"body": "Nous regardons."})
+    agent.post(f"/assistance/equipe/demande/{answered.pk}/etat/", {"status": "en_cours"})
+    page = text(agent.get("/assistance/equipe/", {"tri": "echeance"}))
+    assert page.index(">Normale sans réponse</a>") < page.index(">Bloquant déjà répondu</a>")
+    assert '23 novembre 17:00 <span class="fr-text--xs">(1re réponse)</span>' in page
+    assert "24 novembre 16:00</td>" in page
