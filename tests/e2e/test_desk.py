@@ -81,3 +81,37 @@ def test_an_agent_inserts_a_canned_answer_and_the_desk_pages_pass_axe(demo, brow
                 assert agent.evaluate("document.documentElement.scrollWidth") <= 360, label
     context.close()
     assert not found, "axe-core:\n" + describe(found)
+
+
+def test_an_administrator_previews_and_publishes_an_article_from_the_desk(demo, browser):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    ready(page, demo, "claire.dubois")
+    page.goto(demo.url + "/assistance/equipe/articles/nouveau/")
+    page.get_by_label("Titre", exact=True).fill("Changer de téléphone")
+    page.get_by_label("Texte (Markdown)").fill("## Avant\n\nGardez **vos codes de secours**.")
+    page.get_by_role("button", name="Prévisualiser").click()
+    preview = page.get_by_role("region", name="Aperçu (non enregistré)")
+    expect(preview.get_by_role("heading", name="Avant")).to_be_visible()
+    found = {}
+    for name, viewport in (("bureau", {"width": 1280, "height": 900}), ("téléphone", {"width": 360, "height": 780})):
+        page.set_viewport_size(viewport)
+        for label in ("aperçu", "liste"):
+            if label == "liste":
+                page.goto(demo.url + "/assistance/equipe/articles/")
+            violations = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+            if violations:
+                found[f"{label} ({name})"] = violations
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], label
+        if name == "bureau":
+            page.go_back()
+    page.goto(demo.url + "/assistance/equipe/articles/nouveau/")
+    page.get_by_label("Titre", exact=True).fill("Changer de téléphone")
+    page.get_by_label("Texte (Markdown)").fill("Gardez **vos codes de secours**.")
+    page.locator("label[for=id_state_1]").click()  # the DSFR draws the radio on its label
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Article publié.")).to_be_visible()
+    page.get_by_role("link", name="Voir l'article publié").click()
+    expect(page.get_by_role("heading", name="Changer de téléphone")).to_be_visible()
+    context.close()
+    assert not found, "axe-core:\n" + describe(found)
