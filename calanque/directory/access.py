@@ -30,3 +30,11 @@ def get_staff_for_user(user, staff_id) -> Staff:
     if staff is None:
         raise Http404
     return staff
+
+
+def get_staff_list_for_user(user, values: list[str], limit: int = 100) -> list[Staff]:
+    """The active colleagues of the user's académie named by ``values`` (ids);
+    others are ignored."""
+    ids = [int(v) for v in values if v.isdigit()][:limit]
+    return list(Staff.objects.filter(pk__in=ids, academy_id=user.academy_id, is_active=True).order_by(
+        "last_name", "first_name", "id"))

@@ -70,6 +70,18 @@ def do_add_staff_contact(owner, staff: Staff) -> tuple[Contact, bool]:
     return contact, True
 
 
+def do_add_staff_contacts(owner, people: list[Staff], group: ContactGroup | None = None) -> int:
+    """Add several colleagues at once (from search results), and to ``group``
+    too when given; all or nothing. Returns how many were new contacts."""
+    if group is not None:
+        _check_owner(owner, group)
+    with transaction.atomic():
+        results = [do_add_staff_contact(owner, person) for person in people]
+        if group is not None:
+            do_add_group_members(owner, group, [contact for contact, _created in results])
+    return sum(created for _contact, created in results)
+
+
 def do_add_contact(owner, *, name: str, email: str, notes: str = "") -> Contact:
     """Add an address typed by hand. An address of the annuaire becomes a
     contact tied to that colleague (name and function read live)."""

@@ -6,6 +6,7 @@ app_name = "directory"
 urlpatterns = [
     path("", views.search, name="search"),
     path("suggestions/", views.suggestions, name="suggestions"),
+    path("ajouter/", views.add_found, name="add_found"),
     path("<int:staff_id>/", views.card, name="card"),
     path("<int:staff_id>/vcard/", views.staff_vcard, name="staff_vcard"),
     path("<int:staff_id>/ajouter/", views.add_staff_contact, name="add_staff_contact"),

@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.directory import actions, queries, vcards
-from calanque.directory.access import get_contact_for_user, get_group_for_user, get_staff_for_user
+from calanque.directory.access import (
+    get_contact_for_user,
+    get_group_for_user,
+    get_staff_for_user,
+    get_staff_list_for_user,
+)
 from calanque.directory.forms import AddMembersForm, ContactForm, GroupForm, ImportForm, NotesForm
 
 
@@ -48,7 +53,8 @@ def search(request):
     page = None
     if text:
         page = Paginator(queries.search_staff(request.user.academy, text), 25).get_page(request.GET.get("page"))
-    return render(request, "directory/search.html", {"q": text, "page": page, "tab": "search"})
+    groups = queries.list_groups(request.user) if page and page.object_list else []
+    return render(request, "directory/search.html", {"q": text, "page": page, "groups": groups, "tab": "search"})
 
 
 @login_required
@@ -89,6 +95,30 @@ def add_staff_contact(request, staff_id):
     else:
         messages.info(request, _("%(name)s est déjà dans vos contacts.") % {"name": person.get_full_name()})
     return redirect("directory:card", person.pk)
+
+
+@login_required
+@require_POST
+def add_found(request):
+    """« Ajouter la sélection à mes contacts » under the search results."""
+    back = reverse("directory:search") + "?" + urlencode({"q": request.POST.get("q", "")[:100],
+                                                        "page": request.POST.get("page", "1")[:6]})
+    people = get_staff_list_for_user(request.user, request.POST.getlist("personnes"))
+    group = get_group_for_user(request.user, request.POST["groupe"]) if request.POST.get("groupe") else None
+    if not people:
+        messages.error(request, _("Cochez au moins une personne."))
+        return redirect(back)
+    try:
+        added = actions.do_add_staff_contacts(request.user, people, group)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect(back)
+    if group is not None:
+        messages.success(request, _("%(added)d contact(s) ajouté(s) ; la sélection est dans le groupe « %(group)s ».")
+                         % {"added": added, "group": group.name})
+    else:
+        messages.success(request, _("%(added)d contact(s) ajouté(s).") % {"added": added})
+    return redirect(back)
 
 
 @login_required

@@ -193,3 +193,49 @@ def test_a_group_too_long_for_a_link_shows_its_addresses_to_copy(signed_in, pers
     html = response.content.decode()
     assert response.context["write_url"] is None and "Écrire au groupe" not in html
     assert f"readonly>{', '.join(sorted(long_addresses))}</textarea>" in html
+
+
+def test_several_search_results_are_added_at_once_to_contacts_and_a_group(signed_in, persona):
+    hugo = persona("secondary_teacher")
+    client = signed_in("secondary_teacher")
+    client.post("/annuaire/groupes/nouveau/", {"name": "Homonymes"})
+    group = ContactGroup.objects.get()
+    page = client.get("/annuaire/", {"q": "marie dupont"})
+    people = list(page.context["page"].object_list)
+    assert len(people) == 2 and 'name="personnes"' in page.content.decode()
+    response = client.post("/annuaire/ajouter/", {"personnes": [p.pk for p in people], "groupe": group.pk,
+                                                  "q": "marie dupont", "page": "1"})
+    assert response.status_code == 302 and response["Location"] == "/annuaire/?q=marie+dupont&page=1"
+    assert {c.staff for c in Contact.objects.filter(owner=hugo)} == set(people)
+    assert set(group.members.all()) == set(Contact.objects.filter(owner=hugo))
+    html = client.get(response["Location"]).content.decode()
+    assert "2 contact(s) ajouté(s) ; la sélection est dans le groupe « Homonymes »." in html
+    client.post("/annuaire/ajouter/", {"personnes": [p.pk for p in people]})  # again: nothing doubled
+    assert Contact.objects.filter(owner=hugo).count() == 2
+
+
+def test_adding_search_results_refuses_nothing_checked_foreign_people_and_foreign_groups(signed_in, persona):
+    lea, hugo = persona("teacher_13"), persona("secondary_teacher")
+    client = signed_in("secondary_teacher")
+    response = client.post("/annuaire/ajouter/", {"personnes": ["abc", "999999999"]}, follow=True)
+    assert "Cochez au moins une personne." in response.content.decode()
+    lea_client = signed_in("teacher_13")
+    lea_client.post("/annuaire/groupes/nouveau/", {"name": "Le groupe de Léa"})
+    foreign = ContactGroup.objects.get(owner=lea)
+    response = client.post("/annuaire/ajouter/", {"personnes": [lea.pk], "groupe": foreign.pk})
+    assert response.status_code == 404
+    assert not Contact.objects.filter(owner=hugo).exists() and not foreign.members.exists()
+    assert client.get("/annuaire/ajouter/").status_code == 405
+
+
+def test_adding_search_results_to_a_full_group_adds_nobody(signed_in, persona):
+    hugo = persona("secondary_teacher")
+    client = signed_in("secondary_teacher")
+    Contact.objects.bulk_create([Contact(owner=hugo, email=f"p{i}@example.net") for i in range(MAX_GROUP_MEMBERS)])
+    client.post("/annuaire/groupes/nouveau/", {"name": "Plein"})
+    group = ContactGroup.objects.get()
+    client.post(f"/annuaire/groupes/{group.pk}/ajouter/", {"contacts": list(Contact.objects.values_list("pk", flat=True))})
+    response = client.post("/annuaire/ajouter/", {"personnes": [persona("teacher_13").pk], "groupe": group.pk},
+                           follow=True)
+    assert f"Un groupe compte {MAX_GROUP_MEMBERS} membres au plus." in response.content.decode()
+    assert Contact.objects.filter(owner=hugo).count() == MAX_GROUP_MEMBERS
