@@ -4,8 +4,10 @@ A blob is stored once, under the SHA-256 of its bytes, whatever the number of
 mailboxes that hold a copy. ``put`` returns only when the bytes are durable.
 ``get`` gives back exactly the bytes that were put: the stored object is
 compressed (zlib, like Dovecot's ``mail_compress`` or git's objects) when that
-saves room, and always carries a one-byte tag that says how to read it, so
-arbitrary bytes can never be mistaken for a compressed object.
+saves room, behind a four-byte header that says how to read it (``CQ\\0z``
+or ``CQ\\0r``). Objects written before compression existed have no header
+and are read as they are: a message never starts with a NUL byte in its
+third position, so the two cannot be confused.
 
 Two backends behind one interface, chosen by ``CALANQUE_BLOB_BACKEND`` (the
 dotted path of a ``BlobStore`` subclass):
@@ -27,7 +29,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-_RAW, _ZLIB = b"r", b"z"
+_RAW, _ZLIB = b"CQ\0r", b"CQ\0z"
 
 
 def encode(data: bytes) -> bytes:
@@ -39,12 +41,12 @@ def encode(data: bytes) -> bytes:
 
 
 def decode(stored: bytes) -> bytes:
-    tag, payload = stored[:1], stored[1:]
-    if tag == _ZLIB:
+    header, payload = stored[:4], stored[4:]
+    if header == _ZLIB:
         return zlib.decompress(payload)
-    if tag == _RAW:
+    if header == _RAW:
         return payload
-    raise ValueError("objet de stockage illisible (étiquette inconnue)")
+    return stored  # written before compression: the bytes themselves
 
 
 def check_sha(sha: str) -> str:
