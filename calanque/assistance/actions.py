@@ -243,6 +243,18 @@ def do_take(agent: Staff, ticket: Ticket) -> None:
         _event(ticket, agent, f"Prise en charge par {agent.get_full_name()}")
 
 
+def do_assign(agent: Staff, ticket: Ticket, assignee: Staff) -> None:
+    """Give the request to an agent of its team."""
+    if not ticket.team.members.filter(pk=assignee.pk, is_active=True).exists():
+        raise TicketError("Cette personne n'est pas agent de l'équipe de la demande.")
+    if assignee == agent:
+        return do_take(agent, ticket)
+    with transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, updated_at=now(),
+                                                   status=Status.OPEN if ticket.status == Status.NEW else ticket.status)
+        _event(ticket, agent, f"Attribuée à {assignee.get_full_name()}")
+
+
 def do_reassign(agent: Staff, ticket: Ticket, team: SupportTeam, reason: str) -> None:
     if team.academy_id != ticket.academy_id:
         raise TicketError("équipe d'une autre académie")

@@ -30,6 +30,7 @@ urlpatterns = [
     path("equipe/demande/<int:ticket_id>/etat/", views.agent_status, name="agent_status"),
     path("equipe/demande/<int:ticket_id>/urgence/", views.agent_urgency, name="agent_urgency"),
     path("equipe/demande/<int:ticket_id>/prendre/", views.agent_take, name="agent_take"),
+    path("equipe/demande/<int:ticket_id>/attribuer/", views.agent_assign, name="agent_assign"),
     path("equipe/demande/<int:ticket_id>/reorienter/", views.agent_reassign, name="agent_reassign"),
     path("equipe/demande/<int:ticket_id>/identite-verifiee/", views.agent_verify, name="agent_verify"),
     path("equipe/demande/<int:ticket_id>/reinitialiser-otp/", views.agent_reset_otp, name="agent_reset_otp"),

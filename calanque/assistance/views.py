@@ -189,6 +189,7 @@ def _agent_page(request, current, form, status=200):
         "ticket": current, "entries": current.messages.prefetch_related("files"), "events": current.events.all(),
         "form": form, "statuses": Status.choices, "urgencies": Urgency.choices,
         "teams": SupportTeam.objects.filter(academy=current.academy).exclude(pk=current.team_id),
+        "agents": current.team.members.filter(is_active=True).order_by("last_name", "first_name"),
         "answers": [(a, queries.fill(a.body, current, request.user)) for a in answers],
         "first_response_late": current.first_response_late(at), "resolution_late": current.resolution_late(at),
     }, status=status)
@@ -253,8 +254,20 @@ def _urgency(request, current):
     actions.do_set_urgency(request.user, current, form.cleaned_data["urgency"])
 
 
+def _number(value: str) -> int:
+    """A row id from a form (0 for anything else)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
+def _assign(request, current):
+    assignee = current.team.members.filter(pk=_number(request.POST.get("agent", "")), is_active=True).first()
+    if assignee is None:
+        raise actions.TicketError(_("Choisissez un agent de l'équipe."))
+    actions.do_assign(request.user, current, assignee)
+
+
 def _reassign(request, current):
-    team = SupportTeam.objects.filter(pk=request.POST.get("team") or 0, academy=current.academy).first()
+    team = SupportTeam.objects.filter(pk=_number(request.POST.get("team", "")), academy=current.academy).first()
     reason = request.POST.get("reason", "").strip()[:200]
     if team is None or not reason:
         raise actions.TicketError(_("Choisissez une équipe et indiquez la raison."))
@@ -267,6 +280,7 @@ def _client(request):
 
 agent_status = _agent_action(_status)
 agent_urgency = _agent_action(_urgency)
+agent_assign = _agent_action(_assign)
 agent_take = _agent_action(lambda request, current: actions.do_take(request.user, current))
 agent_reassign = _agent_action(_reassign)
 agent_verify = _agent_action(lambda request, current: actions.do_verify_identity(request.user, current))

@@ -498,3 +498,25 @@ def test_the_queue_sorts_by_the_deadline_the_team_works_against(signed_in, clock
     assert page.index(">Normale sans réponse</a>") < page.index(">Bloquant déjà répondu</a>")
     assert '23 novembre 17:00 <span class="fr-text--xs">(1re réponse)</span>' in page
     assert "24 novembre 16:00</td>" in page
+
+
+def test_an_agent_assigns_a_request_to_a_colleague_of_the_team_only(signed_in, persona):
+    team = dsden13()
+    colleague = Staff.objects.filter(academy=team.academy, is_active=True, degree="administration").exclude(
+        pk__in=team.members.all()).first()
+    team.members.add(colleague)
+    agent = signed_in("dsden13_agent")
+    ticket = file(signed_in("teacher_13"))
+    assert colleague.get_full_name() in text(agent.get(f"/assistance/equipe/demande/{ticket.pk}/"))
+    agent.post(f"/assistance/equipe/demande/{ticket.pk}/attribuer/", {"agent": colleague.pk})
+    ticket.refresh_from_db()
+    assert ticket.assignee == colleague and ticket.status == "en_cours"
+    assert any(f"Attribuée à {colleague.get_full_name()}" in e.text for e in ticket.events.all())
+    outsider = persona("rectorat_agent")
+    for wrong in (outsider.pk, "abc", "²", ""):
+        page = text(agent.post(f"/assistance/equipe/demande/{ticket.pk}/attribuer/", {"agent": wrong}, follow=True))
+        assert "Choisissez un agent de l'équipe." in page
+    assert Ticket.objects.get(pk=ticket.pk).assignee == colleague
+    reassigned = agent.post(f"/assistance/equipe/demande/{ticket.pk}/reorienter/", {"team": "x", "reason": "r"},
+                            follow=True)
+    assert "Choisissez une équipe et indiquez la raison." in text(reassigned)
