@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import Stemmer
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from calanque.academy.identifiers import fold
@@ -47,8 +47,8 @@ def _query_terms(query: str) -> list[str]:
     return [t for t in stems(query, limit=12) if t.isalnum()]
 
 
-def search_messages(mailbox, query: str, *, folder=None, sender: str = "", date_from=None, date_to=None,
-                    unread: bool = False, has_attachments: bool = False) -> QuerySet[Message]:
+def search_messages(mailbox, query: str, *, folder=None, sender: str = "", recipient: str = "", date_from=None,
+                    date_to=None, unread: bool = False, has_attachments: bool = False) -> QuerySet[Message]:
     """The messages of ``mailbox`` whose subject, people, body text or
     attachment names contain every word of ``query`` (the last one as a
     prefix, so that results come while typing), newest first, with the
@@ -66,8 +66,12 @@ def search_messages(mailbox, query: str, *, folder=None, sender: str = "", date_
     messages = Message.objects.filter(mailbox=mailbox, content_id__in=matching)
     if folder is not None:
         messages = messages.filter(folder=folder)
-    if sender:
-        messages = messages.filter(sender_key__icontains=fold(sender))
+    if sender:  # the name shown or the address
+        messages = messages.filter(Q(sender_key__icontains=fold(sender))
+                                   | Q(content__from_address__icontains=sender.strip().lower()))
+    if recipient:  # To or Cc, as written in the headers
+        messages = messages.filter(Q(content__to_text__icontains=recipient.strip())
+                                   | Q(content__cc_text__icontains=recipient.strip()))
     if date_from:
         messages = messages.filter(date__gte=date_from)
     if date_to:

@@ -130,3 +130,30 @@ class PreferencesForm(DsfrFormMixin, forms.ModelForm):
                       "remote_images": _("Une image distante indique à l'expéditeur que vous avez ouvert son "
                                          "message. Les messages de l'extérieur restent toujours protégés.")}
         widgets = {"remote_images": forms.RadioSelect}
+
+
+class SearchForm(DsfrFormMixin, forms.Form):
+    """The search box and its filters (all optional, GET)."""
+
+    q = forms.CharField(label=_("Mots recherchés"), max_length=200, required=False)
+    dossier = forms.TypedChoiceField(label=_("Où"), required=False, coerce=int, empty_value=None)
+    de = forms.CharField(label=_("De"), max_length=200, required=False,
+                         help_text=_("Nom ou adresse de l'expéditeur."))
+    a = forms.CharField(label=_("À ou copie"), max_length=200, required=False)
+    du = forms.DateField(label=_("Depuis le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    au = forms.DateField(label=_("Jusqu'au"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    non_lus = forms.BooleanField(label=_("Non lus seulement"), required=False)
+    pj = forms.BooleanField(label=_("Avec pièce jointe"), required=False)
+
+    def __init__(self, *args, folders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dossier"].choices = [("", _("Tous les dossiers"))] + [(f.pk, f.name) for f in folders]
+
+    def clean_q(self):
+        return self.cleaned_data["q"].replace("\x00", "").strip()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("du") and data.get("au") and data["au"] < data["du"]:
+            self.add_error("au", _("La date de fin doit suivre la date de début."))
+        return data

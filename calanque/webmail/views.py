@@ -3,6 +3,7 @@ Everything works without JavaScript; one URL per action."""
 
 import re
 import secrets
+from datetime import datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
@@ -35,9 +36,11 @@ from calanque.webmail.forms import (
     ComposeForm,
     FolderForm,
     PreferencesForm,
+    SearchForm,
     SettingsForm,
     SignatureForm,
 )
+from calanque.webmail.highlight import highlight
 
 PART = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,20}$")
 # Images shown in the page (never SVG: it can carry scripts).
@@ -84,11 +87,38 @@ def folder(request, folder_id):
 
 @login_required
 def search(request):
+    """French full-text search, in every folder or one, with filters;
+    paginated like a folder, the words found marked in subjects and
+    previews."""
     mailbox = get_mailbox_for_user(request.user)
-    text = request.GET.get("q", "").replace("\x00", "").strip()[:200]
-    rows = list(search_messages(mailbox, text).select_related("content", "folder")[:100]) if text else []
-    return render(request, "webmail/search.html", _context(request, mailbox, q=text, rows=rows,
-                                                           chosen=_chosen(request)))
+    folders = Folder.objects.filter(mailbox=mailbox).order_by("name")
+    form = SearchForm(request.GET or None, folders=folders)
+    rows, total, page, pages, text = [], 0, 1, 1, ""
+    if form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        text = data["q"]
+        within = next((f for f in folders if f.pk == data["dossier"]), None) if data["dossier"] else None
+        found = search_messages(
+            mailbox, text, folder=within, sender=data["de"], recipient=data["a"],
+            date_from=_paris_midnight(data["du"]), unread=data["non_lus"], has_attachments=data["pj"],
+            date_to=_paris_midnight(data["au"] + timedelta(days=1)) if data["au"] else None)
+        per_page = webmail_actions.preferences_for(request.user).per_page
+        total = found.count()
+        pages = max(1, (total + per_page - 1) // per_page)
+        page = min(max(1, int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1), pages)
+        rows = list(found.select_related("content", "folder")[(page - 1) * per_page: page * per_page])
+        for row in rows:
+            row.subject_marked = highlight(row.content.subject, text)
+            row.preview_marked = highlight(row.content.preview, text)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "webmail/search.html", _context(
+        request, mailbox, form=form, q=text, rows=rows, total=total, page=page, pages=pages,
+        query=query.urlencode(), chosen=_chosen(request)), status=400 if form.errors else 200)
+
+
+def _paris_midnight(day):
+    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
 
 
 def _remote_allowed(request, current, shown=None) -> tuple[bool, bool]:
