@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from calanque.assistance.files import MAX_FILES, FileRefused, check
-from calanque.assistance.models import Category, Status, TeamNotice, Urgency
+from calanque.assistance.models import Category, Status, TeamNotice, TeamSettings, Urgency
 from calanque.core.forms import DsfrFormMixin
 from calanque.webmail.forms import MultipleFileField
 
@@ -149,16 +149,12 @@ class TeamNoticeForm(DsfrFormMixin, forms.Form):
                                            "demandes."))
 
     def clean(self):
-        from calanque.assistance.actions import receives_requests
-
         data = super().clean()
-        address = data.get("address", "")
-        if data.get("mode") == TeamNotice.TEAM_ADDRESS:
-            if not address and "address" not in self.errors:
-                self.add_error("address", _("Indiquez l'adresse à prévenir."))
-            elif address and receives_requests(address):
-                self.add_error("address", _("Cette adresse reçoit les demandes : une notification y deviendrait "
-                                            "une demande. Indiquez une autre adresse, ou prévenez chaque agent."))
+        if "mode" in data and "address" not in self.errors:
+            try:  # the rule lives with the model (the admin applies it too)
+                TeamSettings(new_request_notice=data["mode"], address=data.get("address", "")).clean()
+            except forms.ValidationError as error:
+                self.add_error(None, error)
         return data
 
     def full_clean(self):

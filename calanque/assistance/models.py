@@ -2,6 +2,7 @@
 routing rules that send each request to one support team."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -328,6 +329,17 @@ class TeamSettings(models.Model):
     class Meta:
         verbose_name = _("notifications d'une équipe")
         verbose_name_plural = _("notifications des équipes")
+
+    def clean(self):
+        from calanque.assistance.actions import receives_requests
+
+        if self.new_request_notice == TeamNotice.TEAM_ADDRESS:
+            if not self.address:
+                raise ValidationError({"address": _("Indiquez l'adresse à prévenir.")})
+            if receives_requests(self.address):
+                raise ValidationError({"address": _("Cette adresse reçoit les demandes : une notification y "
+                                                    "deviendrait une demande. Indiquez une autre adresse, ou "
+                                                    "prévenez chaque agent.")})
 
 
 class AgentPreferences(models.Model):

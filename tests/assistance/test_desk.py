@@ -520,3 +520,12 @@ def test_an_agent_assigns_a_request_to_a_colleague_of_the_team_only(signed_in, p
     reassigned = agent.post(f"/assistance/equipe/demande/{ticket.pk}/reorienter/", {"team": "x", "reason": "r"},
                             follow=True)
     assert "Choisissez une équipe et indiquez la raison." in text(reassigned)
+
+
+def test_the_admin_refuses_a_team_notice_sent_to_the_address_that_receives_requests(signed_in):
+    team = dsden13()
+    response = signed_in("admin").post("/admin/assistance/teamsettings/add/", {
+        "team": team.pk, "new_request_notice": "adresse", "address": team.email})
+    assert response.status_code == 200 and "Cette adresse reçoit les demandes" in text(response)
+    assert signed_in("admin").post("/admin/assistance/teamsettings/add/", {
+        "team": team.pk, "new_request_notice": "adresse", "address": "equipe@example.net"}).status_code == 302
