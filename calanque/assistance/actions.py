@@ -5,6 +5,7 @@ transaction."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.text import slugify
@@ -369,13 +370,14 @@ def do_save_article(agent: Staff, article: Article | None, *, title: str, catego
 
 
 def do_set_team_notice(agent: Staff, team: SupportTeam, mode: str, address: str = "") -> None:
-    if mode not in TeamNotice.values:
-        raise TicketError("choix inconnu")
-    if mode == TeamNotice.TEAM_ADDRESS and (not address or receives_requests(address)):
-        raise TicketError("adresse à prévenir manquante ou adresse qui reçoit les demandes")
+    row = team_notice(team)
+    row.new_request_notice, row.address = mode, address
+    try:
+        row.full_clean(exclude=["team"])
+    except ValidationError as error:
+        raise TicketError(" ".join(error.messages)) from None
     with transaction.atomic():
-        TeamSettings.objects.update_or_create(team=team, defaults={"new_request_notice": mode,
-                                                                   "address": address})
+        row.save()
 
 
 def do_set_preferences(agent: Staff, *, new_requests: bool, requester_replies: bool) -> None:
