@@ -53,16 +53,17 @@ def mailbox_for(staff: Staff) -> Mailbox:
     return mailbox
 
 
-def recipient_status(address: str) -> str:
-    """The SMTP answer to ``RCPT TO:<address>``."""
+def recipient_status(address: str, mail_from: str = "") -> str:
+    """The SMTP answer to ``RCPT TO:<address>`` (from ``mail_from``)."""
     address = address.strip().lower()
     local, _, domain = address.rpartition("@")
     if not local or not Academy.objects.filter(domain=domain).exists():
         return "550 5.7.1 Relais refusé : ce serveur ne reçoit que le courrier de l'académie"
     staff = Staff.objects.filter(email=address, is_active=True).select_related("academy").first()
     if staff is None:
-        if services.service_for(address) is not None:
-            return "250 OK"
+        service = services.service_for(address)
+        if service is not None:
+            return service.rcpt_status(address, mail_from)
         return "550 5.1.1 Destinataire inconnu"
     mailbox = Mailbox.objects.filter(staff=staff).only("used_bytes").first()
     if mailbox is not None and mailbox.used_bytes >= staff.quota_mb * 1024 * 1024:

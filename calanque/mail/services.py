@@ -17,6 +17,9 @@ class LocalService(Protocol):
     def accepts(self, address: str) -> bool:
         """Whether ``address`` (lower case) is one of this service's."""
 
+    def rcpt_status(self, address: str, mail_from: str) -> str:
+        """The answer to ``RCPT TO`` for this address ("250 OK" to accept)."""
+
     def receive(self, raw: bytes, mail_from: str, address: str, *, sender: Staff | None) -> None:
         """Take the message (inside the caller's transaction). ``sender`` is
         the signed-in account when the message comes from the webmail, None

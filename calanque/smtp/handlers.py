@@ -44,7 +44,8 @@ class InboundHandler:
         return [*responses[:-1], "250-PIPELINING", responses[-1]]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        status = await sync_to_async(_in_thread, thread_sensitive=False)(delivery.recipient_status, address)
+        status = await sync_to_async(_in_thread, thread_sensitive=False)(
+            delivery.recipient_status, address, "" if envelope.mail_from in (None, "<>") else envelope.mail_from)
         if status.startswith("250"):
             envelope.rcpt_tos.append(address)
         return status

@@ -12,6 +12,7 @@ from email.parser import BytesParser
 from calanque.academy.models import Staff, SupportTeam
 from calanque.assistance import actions
 from calanque.assistance.models import Status, Ticket, TicketFile
+from calanque.mail import actions as mail_actions
 from calanque.mail import blobs, sending
 from calanque.mail.models import Message, OutboundMessage
 
@@ -95,15 +96,66 @@ def test_a_reply_to_the_acknowledgement_joins_the_same_request(smtp_server):
     assert last.body.startswith("Voici mon identifiant : jparent.") and "a écrit" not in last.body
 
 
-def test_the_subject_reference_joins_only_from_the_requester_address(smtp_server):
+def test_the_subject_reference_alone_gives_agents_a_note_never_the_requesters_voice(smtp_server):
     send(smtp_server, mail("Quota dépassé", "Ma boîte est pleine."))
     ticket = Ticket.objects.get()
-    send(smtp_server, mail(f"Re: {ticket.reference}", "Un complément.", sender="jeanne.parent@example.org"))
-    assert Ticket.objects.count() == 1 and ticket.messages.count() == 2
+    Ticket.objects.filter(pk=ticket.pk).update(status=Status.RESOLVED)
+    # From: is the requester's address, but over SMTP anybody can write it.
+    send(smtp_server, mail(f"Re: {ticket.reference}", "Rouvrez, et voici mes codes.",
+                           sender="jeanne.parent@example.org"), envelope_from="attaquant@evil.example")
+    note = ticket.messages.order_by("-id").first()
+    assert note.internal and "non vérifié" in note.body and "Rouvrez" in note.body
+    ticket.refresh_from_db()
+    assert ticket.status == Status.RESOLVED  # not reopened in the requester's name
     # Somebody else quoting the reference files a new request, and learns nothing of the first.
     send(smtp_server, mail(f"Re: {ticket.reference}", "Je me greffe.", sender="intrus@example.net"),
          envelope_from="intrus@example.net")
     assert Ticket.objects.count() == 2 and ticket.messages.count() == 2
+
+
+def test_acknowledgements_go_only_to_a_sender_whose_envelope_matches_and_never_repeat_the_subject(smtp_server):
+    send(smtp_server, mail("Achetez nos pilules https://spam.example", "Promo", sender="victime@example.com"),
+         envelope_from="spammeur@evil.example")
+    assert Ticket.objects.count() == 1  # the agents still see it
+    assert not OutboundMessage.objects.filter(recipient="victime@example.com").exists()
+    send(smtp_server, mail("Achetez nos pilules https://spam.example", "Promo", sender="jeanne.parent@example.org"))
+    [ack] = outgoing("jeanne.parent@example.org")
+    assert "pilules" not in ack["Subject"] and "pilules" not in ack.get_content()
+
+
+def test_an_outside_address_that_floods_a_team_is_told_to_retry_later(smtp_server):
+    for n in range(5):
+        send(smtp_server, mail(f"Demande {n}", "Texte."))
+    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=20) as client:
+        client.ehlo("mx.example.org")
+        client.mail("jeanne.parent@example.org")
+        code, text = client.rcpt(RECTORAT)
+        assert code == 450 and text.startswith(b"4.7.1")
+        client.rset()
+        client.mail("autre.parent@example.org")
+        assert client.rcpt(RECTORAT)[0] == 250
+    assert Ticket.objects.count() == 5
+
+
+def test_the_request_keeps_its_original_when_a_mailbox_copy_is_expunged(smtp_server):
+    lea = Staff.objects.get(identifier="lea.garnier")
+    raw = mail("Pour Léa et l'assistance", "Un même message pour deux destinataires.",
+               to=f"{lea.email}, {RECTORAT}")
+    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=20) as client:
+        assert client.sendmail("jeanne.parent@example.org", [lea.email, RECTORAT], raw) == {}
+    copy = Message.objects.get(mailbox__staff=lea)
+    mail_actions.do_expunge(copy.mailbox, [copy.pk])
+    original = TicketFile.objects.get(filename="message-d-origine.eml")
+    assert blobs.store().get(original.sha256).endswith(raw)
+
+
+def test_at_most_five_files_are_taken_from_a_mail_the_rest_stay_in_the_original(smtp_server):
+    send(smtp_server, mail("Captures", "Voici mes captures.",
+                           attachments=[(f"capture{n}.png", png(), "image", "png") for n in range(7)]))
+    message = Ticket.objects.get().messages.get()
+    names = set(TicketFile.objects.filter(message=message).values_list("filename", flat=True))
+    assert names == {f"capture{n}.png" for n in range(5)} | {"message-d-origine.eml"}
+    assert "capture5.png" in message.body and "capture6.png" in message.body
 
 
 def test_a_forged_thread_reference_does_not_join_a_request(smtp_server):
