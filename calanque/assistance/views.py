@@ -215,8 +215,9 @@ def agent_reply(request, ticket_id):
                                                                                  request.user)
         else:
             messages.error(request, _("Choisissez une réponse type."))
-        return _agent_page(request, current, AgentReplyForm(initial={
-            "body": body, "internal": request.POST.get("internal") == "on"}))
+        form = AgentReplyForm(initial={"body": body, "internal": request.POST.get("internal") == "on"})
+        form.fields["body"].widget.attrs["autofocus"] = True  # back where the agent was writing
+        return _agent_page(request, current, form)
     form = AgentReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _agent_page(request, current, form, status=400)

@@ -231,7 +231,7 @@ def test_agents_manage_their_teams_canned_answers_and_insert_them_without_javasc
     page = text(inserted)
     assert inserted.status_code == 200
     textarea = page.split('name="body"')[1].split("</textarea>")[0]
-    assert "Premier paragraphe tapé.\n\nBonjour Léa," in textarea
+    assert "Premier paragraphe tapé.\n\nBonjour Léa," in textarea and "autofocus" in textarea.split(">")[0]
     assert 'id="id_internal" checked' in page
     assert ticket.messages.count() == 1 and Message.objects.count() == before  # nothing sent
 
