@@ -73,8 +73,8 @@ def follow_status(ticket: Ticket, new_status: str, at: datetime) -> list[str]:
         return ["sla_paused_at"]
     if not waiting and ticket.sla_paused_at is not None:
         if ticket.resolution_due is not None and ticket.sla_paused_at < ticket.resolution_due:
-            waited = calendar_for(ticket.academy).between(ticket.sla_paused_at, at)
-            ticket.resolution_due = calendar_for(ticket.academy).add(ticket.resolution_due, waited)
+            calendar = calendar_for(ticket.academy)
+            ticket.resolution_due = calendar.add(ticket.resolution_due, calendar.between(ticket.sla_paused_at, at))
         ticket.sla_paused_at = None
         return ["sla_paused_at", "resolution_due"]
     return []
