@@ -59,16 +59,21 @@ def _clean(value: str, limit: int) -> str:
 
 
 def _logical_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Unfold (RFC 6350 §3.2; quoted-printable soft breaks of vCard 2.1)."""
-    logical: list[tuple[int, str]] = []
+    """Unfold (RFC 6350 §3.2; quoted-printable soft breaks of vCard 2.1).
+    Pieces are gathered in lists and joined once: a long run of folded lines
+    costs linear time."""
+    logical: list[tuple[int, list[str], bool]] = []  # first line, pieces, quoted-printable
     for number, text in lines:
         if logical and text[:1] in (" ", "\t"):
-            logical[-1] = (logical[-1][0], logical[-1][1] + text[1:])
-        elif logical and logical[-1][1].endswith("=") and "QUOTED-PRINTABLE" in logical[-1][1].upper():
-            logical[-1] = (logical[-1][0], logical[-1][1][:-1] + text)
+            logical[-1][1].append(text[1:])
+        elif logical and logical[-1][2] and logical[-1][1][-1].endswith("="):
+            pieces = logical[-1][1]
+            pieces[-1] = pieces[-1][:-1]
+            pieces.append(text)
         else:
-            logical.append((number, text))
-    return logical
+            name = text.split(":", 1)[0].upper()
+            logical.append((number, [text], "QUOTED-PRINTABLE" in name))
+    return [(number, "".join(pieces)) for number, pieces, _qp in logical]
 
 
 def read_vcards(data: bytes) -> ReadResult:
