@@ -3,6 +3,7 @@ l'envoi », a draft that survives the end of the session, and the new pages
 on a 360-px phone. Screenshots are saved under the test's temporary folder
 (their path is printed)."""
 
+import base64
 import re
 import smtplib
 import time
@@ -127,9 +128,14 @@ def test_the_new_pages_fit_a_360_px_phone(demo, phone, people, tmp_path):
     expect(phone.get_by_text("Signature enregistrée.")).to_be_visible()
     for name, path in (("signatures", "/messagerie/reglages/signatures/"),
                        ("affichage", "/messagerie/reglages/affichage/"), ("menage", "/messagerie/menage/"),
-                       ("ecrire", "/messagerie/ecrire/"), ("dossier", "/messagerie/")):
+                       ("ecrire", "/messagerie/ecrire/"), ("dossier", "/messagerie/"),
+                       ("recherche", "/messagerie/recherche/?q=classe&pj=on")):
         phone.goto(demo.url + path)
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, name
+        wide = phone.evaluate("""() => Array.from(document.querySelectorAll('#contenu *')).filter(
+            (e) => e.getBoundingClientRect().right > 361 && !Array.from(e.children).some(
+                (c) => c.getBoundingClientRect().right > 361)).slice(0, 5).map(
+            (e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360, (name, wide)
         phone.screenshot(path=tmp_path / f"{name}-360.png", full_page=True)
         blocking = [v for v in axe_violations(phone) if v["impact"] in BLOCKING]
         assert not blocking, describe({name: blocking})
@@ -195,3 +201,35 @@ def test_a_message_dragged_onto_a_folder_moves_there(demo, page, people):
     expect(page.locator("tr.calanque-row", has_text="A ranger aux archives")).to_have_count(0)
     page.locator("#menu-dossiers").get_by_role("link", name=re.compile("^Archives")).click()
     expect(page.get_by_role("link", name="A ranger aux archives")).to_be_visible()
+
+
+def test_the_new_pages_on_a_desktop_pass_axe(demo, page, people, tmp_path):
+    reader = people["reader"]
+    sign_in(page, demo, reader["identifier"])
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    raw = (b"From: parent@example.net\r\nTo: " + reader["email"].encode() + b"\r\nSubject: Photos de la kermesse\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+           b"Voici les photos de la kermesse.\r\n--B\r\nContent-Type: image/png\r\n"
+           b"Content-Disposition: attachment; filename=\"photo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           + base64.encodebytes(png) + b"--B--\r\n")
+    with smtplib.SMTP("127.0.0.1", demo.smtp_port, timeout=20) as client:
+        client.sendmail("parent@example.net", [reader["email"]], raw)
+    page.goto(demo.url + "/messagerie/recherche/?q=kermesse")
+    expect(page.locator("mark", has_text="kermesse").first).to_be_visible()
+    page.get_by_role("link", name=re.compile("Photos de la")).click()
+    expect(page.get_by_role("img", name="Aperçu de photo.png")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('.calanque-previews img').complete")
+    assert page.evaluate("document.querySelector('.calanque-previews img').naturalWidth") == 1  # really shown
+    pages = [("recherche", "/messagerie/recherche/?q=kermesse&de=parent"), ("message", page.url),
+             ("menage", "/messagerie/menage/"), ("signatures", "/messagerie/reglages/signatures/"),
+             ("affichage", "/messagerie/reglages/affichage/")]
+    found = {}
+    for name, url in pages:
+        page.goto(url if url.startswith("http") else demo.url + url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, name
+        page.screenshot(path=tmp_path / f"{name}-bureau.png", full_page=True)
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        if blocking:
+            found[name] = blocking
+    assert not found, describe(found)
+    print(f"captures : {tmp_path}")
