@@ -94,6 +94,10 @@ def test_a_draft_survives_the_end_of_the_session(demo, page, people):
     wait_for_autosave(page)
     page.get_by_role("link", name=re.compile("^Brouillons")).click()
     expect(page.get_by_role("link", name="Texte à ne pas perdre")).to_be_visible()
+    page.goto(demo.url + "/messagerie/ecrire/")  # a new message starts empty: nothing left to restore
+    expect(page.locator("#etat-brouillon")).to_be_attached()
+    assert page.get_by_label("Objet").input_value() == ""
+    expect(page.get_by_text("a été restauré")).to_be_hidden()
 
 
 def test_keyboard_opens_a_message_from_the_list(demo, page, people):

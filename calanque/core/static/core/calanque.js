@@ -146,10 +146,15 @@ calanqueReady((root) => {
   let inflight = null;
   let submitting = false;
 
-  const snapshot = () => {
+  // What is kept in the tab, and why: "expired" (a save found the session
+  // over, or no network) or "submit" (a send or save whose answer may be the
+  // sign-in page). Only those are put back; text the server saved is not.
+  let keptReason = null;
+  const snapshot = (reason) => {
+    keptReason = reason;
     const values = {};
     fields.forEach((name) => { values[name] = form.elements[name] ? form.elements[name].value : ""; });
-    sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ values, draft: draftInput.value, unsaved: true }));
+    sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ values, draft: draftInput.value, reason }));
   };
   const say = (text) => { if (status) status.textContent = text; };
 
@@ -220,7 +225,7 @@ calanqueReady((root) => {
         }
         if (response.status !== 200 || !response.json) {
           // Signed out (the sign-in page answered) or refused: keep the text here.
-          snapshot();
+          snapshot("expired");
           document.getElementById("brouillon-local").hidden = false;
           say(FRENCH ? "Brouillon gardé dans ce navigateur seulement." : "Draft kept in this browser only.");
           return;
@@ -231,11 +236,12 @@ calanqueReady((root) => {
         if (files && files.value) files.value = "";  // now attachments of the draft
         showKept(data.attachments);
         sessionStorage.removeItem(DRAFT_KEY);
+        keptReason = null;
         document.getElementById("brouillon-local").hidden = true;
         say((FRENCH ? "Brouillon enregistré à " : "Draft saved at ") + data.saved_at);
       })
       .catch(() => {
-        snapshot();
+        snapshot("expired");
         say(FRENCH ? "Brouillon non enregistré (connexion perdue) ; le texte est gardé ici." :
           "Draft not saved (connection lost); the text is kept here.");
       })
@@ -245,7 +251,10 @@ calanqueReady((root) => {
 
   // Text left unsaved when the session expired: put it back.
   const kept = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null");
-  if (kept && kept.unsaved && (!kept.draft || !draftInput.value || kept.draft === draftInput.value)) {
+  const differs = kept && fields.some((name) => form.elements[name]
+    && (kept.values[name] || "") !== form.elements[name].value);
+  if (kept && kept.reason && differs
+      && (!kept.draft || !draftInput.value || kept.draft === draftInput.value)) {
     fields.forEach((name) => {
       if (form.elements[name] && kept.values[name]) form.elements[name].value = kept.values[name];
     });
@@ -253,6 +262,8 @@ calanqueReady((root) => {
     document.getElementById("brouillon-restaure").hidden = false;
     dirty = true;
     save();
+  } else if (kept && !differs) {
+    sessionStorage.removeItem(DRAFT_KEY);  // the page shows this text already (e.g. a form error)
   }
 
   // Files are checked against the limit, then uploaded at once with the
@@ -275,7 +286,11 @@ calanqueReady((root) => {
       }
     });
   }
-  form.addEventListener("input", (event) => { if (event.target !== files) { dirty = true; snapshot(); } });
+  form.addEventListener("input", (event) => {
+    if (event.target === files) return;
+    dirty = true;
+    if (keptReason) snapshot(keptReason);  // keep the copy in the tab current
+  });
   form.addEventListener("change", () => { dirty = true; });
   const timer = setInterval(() => {
     if (!document.body.contains(form)) { clearInterval(timer); return; }
@@ -322,15 +337,14 @@ calanqueReady((root) => {
       form.append(yes);
     }
     submitting = true;
-    snapshot();  // if the session expired, the sign-in page comes next: keep the text
+    snapshot("submit");  // if the session expired, the sign-in page comes next: keep the text
   });
 });
 
 // After a send: the text kept for a session expiry is no longer needed
 // once a webmail page other than compose answers.
-calanqueReady((root) => {
-  if (root === document.body && !document.querySelector("form[data-calanque-autosave]")
-      && document.querySelector(".calanque-webmail")) {
+calanqueReady(() => {
+  if (!document.querySelector("form[data-calanque-autosave]") && document.querySelector(".calanque-webmail")) {
     sessionStorage.removeItem(DRAFT_KEY);
   }
 });
