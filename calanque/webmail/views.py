@@ -314,17 +314,16 @@ def _setup(request):
     reads the links (``repondre``, ``repondre_a_tous``, ``transferer``,
     ``transferer_pj``, ``brouillon``); POST reads the hidden fields the page
     carries (the draft id is updated by the autosave)."""
-    def source_get(name):
-        return (request.POST.get(name) if request.method == "POST" else "") or request.GET.get(name, "")
+    def param(name: str) -> str:
+        return (request.POST.get(name, "") if request.method == "POST" else "") or request.GET.get(name, "")
 
-    source = type("Source", (), {"get": staticmethod(lambda name, default="": source_get(name) or default)})
     initial = {}
-    reply_all = source.get("repondre_a_tous", "").isdigit()
-    reply_to = _original(request, source.get("repondre_a_tous") if reply_all else source.get("repondre"))
-    attach_id = source.get("transferer_pj", "")
-    forward_of = _original(request, attach_id if attach_id.isdigit() else source.get("transferer"))
-    attach_original = attach_id.isdigit() or (request.method == "POST" and source.get("pj") == "1")
-    draft_value = source.get("brouillon", "")
+    reply_all = param("repondre_a_tous").isdigit()
+    reply_to = _original(request, param("repondre_a_tous") if reply_all else param("repondre"))
+    attach_id = param("transferer_pj")
+    forward_of = _original(request, attach_id if attach_id.isdigit() else param("transferer"))
+    attach_original = attach_id.isdigit() or (request.method == "POST" and param("pj") == "1")
+    draft_value = param("brouillon")
     draft = get_draft_for_user(request.user, draft_value)
     if draft_value and draft is None and request.method == "GET":
         messages.info(request, _("Ce brouillon n'existe plus (envoyé ou supprimé entre-temps)."))
