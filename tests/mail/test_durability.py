@@ -85,14 +85,17 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("processes", [1, 2])
-def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env, processes):
+def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env, processes, tmp_path):
     port = free_port()
     env = {**crash_env, "CALANQUE_SMTP_PORT": str(port)}
     orphans_checked = []
 
+    log = tmp_path / "smtpd.log"
+
     def start():
-        process = subprocess.Popen([sys.executable, "-m", "calanque", "smtpd", "--processes", str(processes)],
-                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(log, "ab") as output:
+            process = subprocess.Popen([sys.executable, "-m", "calanque", "smtpd", "--processes", str(processes)],
+                                       env=env, stdout=output, stderr=output)
         wait_for(port)
         return process
 
@@ -101,7 +104,7 @@ def test_every_acknowledged_message_survives_sigkill_exactly_once(crash_env, pro
         process.send_signal(signal.SIGKILL)
         process.wait()
         if processes > 1:
-            assert len(children) == processes - 1
+            assert len(children) == processes - 1, log.read_text(errors="replace")[-3000:]
             deadline = time.monotonic() + 10
             while any(alive(c) for c in children) and time.monotonic() < deadline:
                 time.sleep(0.05)

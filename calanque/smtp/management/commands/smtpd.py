@@ -57,7 +57,15 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        stop.wait()
+        while not stop.wait(1.0):
+            for pid in list(children):
+                try:
+                    done, status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    done, status = pid, 0
+                if done:
+                    children.remove(pid)
+                    log.error("le processus SMTP %d s'est arrêté (état %d) ; les autres continuent", pid, status)
         controller.stop()
         for pid in children:
             try:
