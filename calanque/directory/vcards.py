@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from calanque.directory.models import NOTES_MAX
+from calanque.directory.models import MAX_GROUPS, NOTES_MAX
 
 MAX_VCF_BYTES = 1024 * 1024
 MAX_CARDS = 2000
 MAX_ERRORS = 20
+# A real card has a few dozen properties; these bound the work one upload can cause.
+MAX_PROPERTIES = 500
 
 # name, parameters (quoted values may hold « : » and « ; »), then « : »
 _CONTENT_LINE = re.compile(r'^(?:[A-Za-z0-9-]+\.)?[A-Za-z0-9-]+(?:;(?:[^";:]|"[^"]*")*)*:')
@@ -140,6 +142,8 @@ def read_vcards(data: bytes) -> ReadResult:
 def _read_card(index: int, start: int, lines: list[tuple[int, str]]) -> "Card | str":
     where = {"card": index, "start": start}
     logical = _logical_lines([(n, t) for n, t in lines if t.strip()])
+    if len(logical) > MAX_PROPERTIES:
+        return _("Carte n° %(card)d (ligne %(start)d) : plus de %(max)d propriétés.") % {**where, "max": MAX_PROPERTIES}
     for number, text in logical:
         if not _CONTENT_LINE.match(text):
             return _("Carte n° %(card)d, ligne %(line)d : ligne mal formée « %(text)s » (NOM:valeur attendu).") % {
@@ -181,14 +185,16 @@ def _read_card(index: int, start: int, lines: list[tuple[int, str]]) -> "Card | 
         return _("Carte n° %(card)d, ligne %(line)d : adresse électronique invalide « %(address)s ».") % {
             **where, "line": line, "address": address[:60]}
     notes = "\n".join(str(p.value) for p in card.contents.get("note", []) if isinstance(p.value, str))
-    categories: list[str] = []
+    categories: dict[str, str] = {}  # casefolded → as written first
     for prop in card.contents.get("categories", []):
         values = prop.value if isinstance(prop.value, list) else [prop.value]
         for value in values:
             value = _clean(str(value), 100)
-            if value and value.casefold() not in {c.casefold() for c in categories}:
-                categories.append(value)
-    return Card(index, start, " ".join(name.split()), address, _clean(notes, NOTES_MAX), categories)
+            if value:
+                categories.setdefault(value.casefold(), value)
+    if len(categories) > MAX_GROUPS:
+        return _("Carte n° %(card)d (ligne %(start)d) : plus de %(max)d catégories.") % {**where, "max": MAX_GROUPS}
+    return Card(index, start, " ".join(name.split()), address, _clean(notes, NOTES_MAX), list(categories.values()))
 
 
 @dataclass

@@ -211,3 +211,15 @@ def test_a_card_folded_over_thousands_of_lines_is_unfolded_whole(signed_in, pers
         upload(client, f"BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Long\r\nEMAIL:long@example.org\r\n{note}END:VCARD\r\n")
         assert Contact.objects.get(owner=hugo).notes == expected[:len(Contact.objects.get(owner=hugo).notes)]
         assert len(Contact.objects.get(owner=hugo).notes) > 100
+
+
+@pytest.mark.parametrize(("card", "error"), [
+    ("BEGIN:VCARD\nVERSION:3.0\n" + "EMAIL:a@example.org\n" * 600 + "END:VCARD\n",
+     "Carte n° 1 (ligne 1) : plus de 500 propriétés."),
+    ("BEGIN:VCARD\nVERSION:3.0\nEMAIL:a@example.org\nCATEGORIES:" + ",".join(f"g{i}" for i in range(20000))
+     + "\nEND:VCARD\n", "Carte n° 1 (ligne 1) : plus de 100 catégories."),
+])
+def test_a_card_too_big_to_be_real_is_refused(signed_in, card, error):
+    response = upload(signed_in("secondary_teacher"), card)
+    assert response.status_code == 400 and error in response.content.decode()
+    assert not Contact.objects.exists()
