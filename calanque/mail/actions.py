@@ -173,7 +173,7 @@ def check_counters(fix: bool = False) -> list[str]:
     return problems
 
 
-def _compose(staff, *, to, cc, bcc, subject, body, attachments, original, keep_bcc=False) -> bytes:
+def _compose(staff, *, to, cc, bcc, subject, body, attachments, original, keep_bcc=False, html="") -> bytes:
     message = EmailMessage()
     message["From"] = formataddr((staff.get_full_name(), staff.email))
     if to:
@@ -189,6 +189,8 @@ def _compose(staff, *, to, cc, bcc, subject, body, attachments, original, keep_b
         message["In-Reply-To"] = original.content.message_id
         message["References"] = original.content.message_id
     message.set_content(body)
+    if html:  # already sanitised by the caller; the text above is its plain alternative
+        message.add_alternative(html, subtype="html")
     for filename, content_type, data in attachments:
         if content_type == "message/rfc822" and _attach_message(message, data, filename):
             continue
@@ -210,11 +212,12 @@ def _attach_message(message: EmailMessage, data: bytes, filename: str) -> bool:
         return False
 
 
-def do_save_draft(staff, *, to, cc, bcc, subject, body, attachments=(), replaces: Message | None = None) -> Message:
+def do_save_draft(staff, *, to, cc, bcc, subject, body, attachments=(), replaces: Message | None = None,
+                  html: str = "") -> Message:
     """Save (or replace) a draft in Brouillons; it survives anything once
-    this returns."""
+    this returns. ``html``: an optional formatted version of ``body``."""
     raw = _compose(staff, to=to, cc=cc, bcc=bcc, subject=subject, body=body, attachments=attachments,
-                   original=None, keep_bcc=True)
+                   original=None, keep_bcc=True, html=html)
     mailbox = mailbox_for(staff)
     with transaction.atomic():
         draft = store_copy(mailbox, Folder.objects.get(mailbox=mailbox, special=Folder.Special.DRAFTS),
@@ -226,13 +229,14 @@ def do_save_draft(staff, *, to, cc, bcc, subject, body, attachments=(), replaces
 
 def do_send(staff, *, to: list[str], cc: list[str], bcc: list[str], subject: str, body: str,
             attachments: list[tuple[str, str, bytes]] = (), reply_to: Message | None = None,
-            forward_of: Message | None = None, draft: Message | None = None) -> Message:
+            forward_of: Message | None = None, draft: Message | None = None, html: str = "") -> Message:
     """Send a message written by ``staff``: local recipients get it at once,
     the others through the outbound queue; a copy goes to Envoyés; the
     message answered or forwarded is marked so. Bcc never appears in the
-    headers. Returns the copy in Envoyés."""
+    headers. ``html``, when given, is sent as the alternative of ``body``
+    (sanitised by the caller). Returns the copy in Envoyés."""
     raw = _compose(staff, to=to, cc=cc, bcc=bcc, subject=subject, body=body, attachments=attachments,
-                   original=reply_to or forward_of)
+                   original=reply_to or forward_of, html=html)
     mailbox = mailbox_for(staff)
     with transaction.atomic():
         sending.send_message(raw, staff.email, to + cc + bcc, sender=staff)

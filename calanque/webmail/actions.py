@@ -13,6 +13,7 @@ from calanque.core import clock
 from calanque.mail import actions as mail_actions
 from calanque.mail import reading
 from calanque.mail.models import Message
+from calanque.webmail import richtext
 from calanque.webmail.models import HeldSend, InstitutionalSignature, Preferences, Signature, TrustedSender
 
 log = logging.getLogger("calanque.webmail")
@@ -137,12 +138,12 @@ def trusts(staff, address: str) -> bool:
 # « Annuler l'envoi » -----------------------------------------------------------
 
 def do_hold_send(staff, *, seconds: int, to, cc, bcc, subject, body, attachments, reply_to=None, forward_of=None,
-                 draft=None) -> HeldSend:
+                 draft=None, html="") -> HeldSend:
     """Keep the message as a draft for ``seconds`` before sending it. The
     draft and the row that will send it are committed together."""
     with transaction.atomic():
         held_draft = mail_actions.do_save_draft(staff, to=to, cc=cc, bcc=bcc, subject=subject, body=body,
-                                                attachments=attachments, replaces=draft)
+                                                attachments=attachments, replaces=draft, html=html)
         return HeldSend.objects.create(
             staff=staff, draft=held_draft, send_after=_now() + timedelta(seconds=seconds),
             reply_to_id=reply_to.pk if reply_to else None, forward_of_id=forward_of.pk if forward_of else None)
@@ -192,7 +193,7 @@ def _send_held(held: HeldSend) -> None:
     mail_actions.do_send(staff, to=[a for _n, a in parsed.to], cc=[a for _n, a in parsed.cc],
                          bcc=[a for _n, a in parsed.bcc], subject=parsed.subject, body=parsed.text.rstrip("\n"),
                          attachments=attachments, reply_to=originals.get(held.reply_to_id),
-                         forward_of=originals.get(held.forward_of_id), draft=draft)
+                         forward_of=originals.get(held.forward_of_id), draft=draft, html=richtext.clean(parsed.html))
 
 
 def release_due_sends(staff=None, limit: int = 200) -> int:

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from calanque.academy.models import Staff
 from calanque.core.forms import DsfrFormMixin
 from calanque.mail.sending import is_local
+from calanque.webmail import richtext
 from calanque.webmail.models import Preferences, Signature
 
 MAX_ATTACHMENTS_BYTES = 20 * 1024 * 1024
@@ -51,12 +52,16 @@ class ComposeForm(DsfrFormMixin, forms.Form):
     body = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 14}))
     attachments = MultipleFileField(label=_("Pièces jointes"), required=False)
     signature = forms.ChoiceField(label=_("Signature"), required=False)
+    body_html = forms.CharField(required=False, max_length=1_000_000, widget=forms.HiddenInput)
     no_subject = forms.BooleanField(label=_("Envoyer sans objet"), required=False)
 
     def __init__(self, *args, signatures=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["signature"].choices = [
             (s.key, s.label or (_("Aucune") if not s.key else _("Signature de l'académie"))) for s in signatures]
+
+    def clean_body_html(self):
+        return richtext.clean(self.cleaned_data["body_html"])
 
     def clean_to(self):
         return addresses(self.cleaned_data["to"], "to")

@@ -23,6 +23,7 @@ from calanque.mail import quota as quota_mod
 from calanque.mail.models import Folder, Message
 from calanque.mail.search import search_messages
 from calanque.webmail import actions as webmail_actions
+from calanque.webmail import richtext
 from calanque.webmail.access import (
     get_draft_for_user,
     get_folder_for_user,
@@ -348,7 +349,7 @@ def _setup(request):
             parsed = reading.read(draft).parsed
             initial = {"to": ", ".join(a for _n, a in parsed.to), "cc": ", ".join(a for _n, a in parsed.cc),
                        "bcc": ", ".join(a for _n, a in parsed.bcc), "subject": parsed.subject,
-                       "body": parsed.text.rstrip("\n"), "signature": ""}
+                       "body": parsed.text.rstrip("\n"), "signature": "", "body_html": richtext.clean(parsed.html)}
     return reply_to, forward_of, attach_original, draft, initial
 
 
@@ -414,6 +415,7 @@ def compose(request):
         chosen = next((c.text for c in choices if c.key == data["signature"]), "")
         fields = {"to": data["to"], "cc": data["cc"], "bcc": data["bcc"], "subject": data["subject"],
                   "body": webmail_actions.with_signature(data["body"], chosen), "attachments": files,
+                  "html": richtext.with_signature(data["body_html"], chosen),
                   "reply_to": reply_to, "forward_of": forward_of, "draft": draft}
         seconds = webmail_actions.preferences_for(request.user).undo_seconds
         if seconds:
@@ -452,6 +454,8 @@ def save_draft(request):
     draft = actions.do_save_draft(request.user, to=split(data.get("to", "")), cc=split(data.get("cc", "")),
                                   bcc=split(data.get("bcc", "")), subject=data.get("subject", "")[:200],
                                   body=webmail_actions.with_signature(data.get("body", "")[:500_000], chosen),
+                                  html=richtext.with_signature(richtext.clean(data.get("body_html", "")[:1_000_000]),
+                                                               chosen),
                                   attachments=files, replaces=replaces)
     url = _compose_url(draft, reply_to, forward_of)
     if wants_json:

@@ -237,3 +237,27 @@ def test_the_new_pages_on_a_desktop_pass_axe(demo, page, people, tmp_path):
             found[name] = blocking
     assert not found, describe(found)
     print(f"captures : {tmp_path}")
+
+
+def test_a_formatted_message_is_written_and_sent(demo, page, people):
+    writer, reader = people["writer"], people["reader"]
+    sign_in(page, demo, writer["identifier"])
+    page.goto(demo.url + "/messagerie/ecrire/")
+    page.get_by_label("À", exact=True).fill(reader["email"])
+    page.get_by_label("Objet").fill("Message mis en forme")
+    page.get_by_label("Message").fill("Bonjour,")
+    page.get_by_role("button", name="Mise en forme (gras, italique, listes, liens)").click()
+    editor = page.get_by_role("textbox", name="Texte mis en forme")
+    expect(editor).to_be_focused()
+    editor.press("End")
+    editor.press("Enter")
+    page.get_by_role("toolbar", name="Mise en forme").get_by_role("button", name="Gras").click()
+    editor.press_sequentially("réunion importante")
+    assert "<b>réunion importante</b>" in page.locator("input[name=body_html]").input_value()
+    wait_for_autosave(page)
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    page.get_by_text("Le message est parti.").wait_for(timeout=20_000)
+    page.get_by_role("link", name="Envoyés", exact=True).click()
+    page.get_by_role("link", name="Message mis en forme").click()
+    body = page.frame_locator("iframe.calanque-body")
+    expect(body.locator("b", has_text="réunion importante")).to_be_visible()

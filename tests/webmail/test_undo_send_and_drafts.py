@@ -221,3 +221,38 @@ def test_envoyer_clicked_twice_sends_once_even_without_javascript(lea, clock, un
     clock.advance(11)
     call_command("worker", "--once")
     assert hugo_copies("Une seule fois").count() == 2
+
+
+def test_formatted_text_is_cleaned_kept_in_drafts_and_sent_with_its_plain_version(lea, clock):
+    from calanque.mail import blobs
+    from calanque.mail.parsing import parse
+
+    hostile = ('<p>Bonjour <b>à tous</b>, <i>voir</i> <a href="https://www.ac-aix-marseille.fr/" onclick="x()">'
+               'le site</a></p><ul><li>un</li></ul><script>alert(1)</script><img src="https://pixel.example/t.png">'
+               '<a href="javascript:alert(2)">piège</a><p style="color:red">rouge</p>')
+    saved = lea.post("/messagerie/brouillon/", {"to": HUGO, "subject": "Mis en forme", "body": "Bonjour à tous",
+                                                "body_html": hostile}, HTTP_ACCEPT="application/json").json()
+    page = lea.get(saved["url"]).content.decode()
+    kept = html.unescape(re.search(r'name="body_html" value="([^"]*)"', page).group(1))
+    assert "<b>à tous</b>" in kept and "<script" not in kept and "onclick" not in kept and "javascript:" not in kept
+    assert "pixel.example" not in kept and "style=" not in kept
+    lea.post(saved["url"], {"to": HUGO, "subject": "Mis en forme", "body": "Bonjour à tous, voir le site",
+                            "body_html": kept, "brouillon": saved["draft"]})
+    clock.advance(11)
+    call_command("worker", "--once")
+    received = hugo_copies("Mis en forme").get()
+    parsed = parse(blobs.store().get(received.content.sha256))
+    assert "Bonjour à tous, voir le site" in parsed.text
+    assert "<b>à tous</b>" in parsed.html and '<a href="https://www.ac-aix-marseille.fr/"' in parsed.html
+    assert "<li>un</li>" in parsed.html and "<script" not in parsed.html
+
+
+def test_a_plain_message_stays_plain(lea, clock):
+    from calanque.mail import blobs
+    from calanque.mail.parsing import parse
+
+    send(lea, body_html="<p>   </p><script>x</script>")
+    clock.advance(11)
+    call_command("worker", "--once")
+    parsed = parse(blobs.store().get(hugo_copies("Sortie scolaire").get().content.sha256))
+    assert parsed.html == "" and "Départ à 8 h." in parsed.text

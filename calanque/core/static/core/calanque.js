@@ -463,3 +463,66 @@ calanqueReady((root) => {
     });
   });
 });
+
+// Compose with formatting (bold, italic, lists, links): a contenteditable
+// area, written with the browser's own editing commands; no library, no CDN.
+// The server keeps only an allow-list of tags (webmail/richtext.py) and the
+// textarea, kept in step, is the plain-text version sent alongside.
+calanqueReady((root) => {
+  const form = root.querySelector("form[data-calanque-autosave]");
+  const zone = root.querySelector("#editeur-zone");
+  if (!form || !zone || zone.dataset.calanqueBound) return;
+  zone.dataset.calanqueBound = "1";
+  const editor = zone.querySelector("#editeur");
+  const toggle = root.querySelector("#mise-en-forme");
+  const textarea = form.elements.body;
+  const html = form.elements.body_html;
+  const plainGroup = textarea.closest(".fr-input-group");
+  toggle.closest("p").hidden = false;
+
+  const textToHtml = (text) => text.split("\n").map((line) => {
+    const span = document.createElement("span");
+    span.textContent = line;
+    return span.innerHTML;
+  }).join("<br>");
+  const sync = () => {
+    html.value = editor.innerHTML;
+    textarea.value = editor.innerText.replace(/\n$/, "");
+  };
+  const setRich = (on) => {
+    if (on) {
+      editor.innerHTML = html.value || textToHtml(textarea.value);
+      sync();
+    } else {
+      textarea.value = editor.innerText.replace(/\n$/, "");
+      html.value = "";
+    }
+    zone.hidden = !on;
+    plainGroup.hidden = on;
+    toggle.setAttribute("aria-pressed", on ? "true" : "false");
+    form.dispatchEvent(new Event("change", { bubbles: true }));  // the autosave notices
+  };
+
+  editor.addEventListener("input", sync);
+  toggle.addEventListener("click", () => {
+    const on = zone.hidden;
+    setRich(on);
+    (on ? editor : textarea).focus();
+  });
+  zone.querySelectorAll("[data-commande]").forEach((button) => {
+    button.addEventListener("click", () => {
+      editor.focus();
+      const command = button.dataset.commande;
+      if (command === "createLink") {
+        const url = window.prompt(button.dataset.question || "URL", "https://");
+        if (!url || !/^(https?:\/\/|mailto:)/i.test(url)) return;
+        document.execCommand("createLink", false, url);
+      } else {
+        document.execCommand(command, false, null);
+      }
+      sync();
+      form.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+  if (html.value) setRich(true);  // a formatted draft opens formatted
+});
