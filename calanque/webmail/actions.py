@@ -42,6 +42,12 @@ def preferences_for(staff) -> Preferences:
     return found
 
 
+def do_set_signature_complement(staff, text: str) -> None:
+    prefs = preferences_for(staff)
+    prefs.signature_complement = "\n".join(line.strip() for line in text.strip().splitlines())[:500]
+    prefs.save(update_fields=["signature_complement"])
+
+
 def do_update_preferences(staff, **values) -> Preferences:
     prefs = preferences_for(staff)
     fields = [name for name in ("undo_seconds", "per_page", "mark_read_on_open", "conversations", "remote_images")
@@ -66,8 +72,14 @@ def institutional_text(staff) -> str:
     values = {"prenom": staff.first_name, "nom": staff.last_name, "fonction": staff.function,
               "etablissement": establishment.name if establishment else "",
               "commune": establishment.city if establishment else "", "courriel": staff.email,
-              "academie": staff.academy.name}
-    lines = [PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), line) for line in model.template.splitlines()]
+              "academie": staff.academy.name, "complement": preferences_for(staff).signature_complement.strip()}
+    lines = []
+    for line in model.template.splitlines():
+        if line.strip() == "{complement}":  # a line of its own: the person's lines, as written
+            lines.extend(values["complement"].splitlines())
+        else:
+            flat = {**values, "complement": " ".join(values["complement"].split())}
+            lines.append(PLACEHOLDER.sub(lambda m, flat=flat: flat.get(m.group(1), ""), line))
     # A line left with only punctuation (e.g. " — " without établissement) is dropped.
     return "\n".join(line.strip(" —-,") if not re.search(r"\w", line) else line.strip()
                      for line in lines if re.search(r"\w", line)).strip()

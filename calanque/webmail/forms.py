@@ -126,6 +126,10 @@ class SignatureForm(DsfrFormMixin, forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 5})}
 
 
+class SignatureComplementForm(forms.Form):
+    complement = forms.CharField(required=False, max_length=500)
+
+
 class PreferencesForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Preferences

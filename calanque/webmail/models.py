@@ -28,6 +28,9 @@ class Preferences(models.Model):
     per_page = models.PositiveSmallIntegerField(_("messages par page"), default=50, choices=PER_PAGE_CHOICES)
     mark_read_on_open = models.BooleanField(_("marquer comme lu à l'ouverture"), default=True)
     conversations = models.BooleanField(_("regrouper par conversation"), default=False)
+    # The part of the académie's signature that the person writes ({complement}).
+    signature_complement = models.TextField(_("complément de la signature de l'académie"), blank=True,
+                                            max_length=500)
     remote_images = models.CharField(_("images distantes"), max_length=10, default="demander", choices=[
         ("demander", _("les bloquer, sauf pour les expéditeurs choisis")),
         ("academie", _("les afficher pour les messages de l'académie, les bloquer pour les autres")),
@@ -61,15 +64,16 @@ class InstitutionalSignature(models.Model):
     """The académie's signature model, offered to everyone in compose and
     filled from the directory, so that every signature is correct and
     accessible (real text). Placeholders: {prenom} {nom} {fonction}
-    {etablissement} {commune} {courriel} {academie}."""
+    {etablissement} {commune} {courriel} {academie} — the locked part — and
+    {complement}, the lines each person writes (telephone, hours…)."""
 
     academy = models.OneToOneField(Academy, on_delete=models.CASCADE, related_name="institutional_signature")
     enabled = models.BooleanField(_("proposée aux personnels"), default=True)
     template = models.TextField(
         _("modèle"), max_length=2000,
-        default="{prenom} {nom}\n{fonction}\n{etablissement} — {commune}\n{academie}\n{courriel}",
+        default="{prenom} {nom}\n{fonction}\n{etablissement} — {commune}\n{academie}\n{courriel}\n{complement}",
         help_text=_("Champs remplis depuis l'annuaire : {prenom} {nom} {fonction} {etablissement} {commune} "
-                    "{courriel} {academie}."))
+                    "{courriel} {academie}. {complement} : les lignes que chaque personne écrit elle-même."))
 
     class Meta:
         verbose_name = _("signature institutionnelle")

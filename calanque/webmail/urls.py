@@ -36,6 +36,7 @@ urlpatterns = [
     path("reglages/affichage/", views.display_settings, name="display_settings"),
     path("reglages/expediteurs/retirer/", views.untrust_sender, name="untrust_sender"),
     path("reglages/signatures/", views.signatures, name="signatures"),
+    path("reglages/signatures/complement/", views.signature_complement, name="signature_complement"),
     path("reglages/signatures/<int:signature_id>/", views.signatures, name="edit_signature"),
     path("reglages/signatures/<int:signature_id>/supprimer/", views.delete_signature, name="delete_signature"),
 ]

@@ -39,6 +39,7 @@ from calanque.webmail.forms import (
     PreferencesForm,
     SearchForm,
     SettingsForm,
+    SignatureComplementForm,
     SignatureForm,
 )
 from calanque.webmail.highlight import highlight
@@ -531,8 +532,22 @@ def signatures(request, signature_id=None):
             return redirect("webmail:signatures")
     return render(request, "webmail/signatures.html", _context(
         request, mailbox, form=form, current=None, editing=editing, signatures=request.user.signatures.all(),
-        institutional=webmail_actions.institutional_text(request.user)),
+        institutional=webmail_actions.institutional_text(request.user),
+        complement=webmail_actions.preferences_for(request.user).signature_complement),
         status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def signature_complement(request):
+    """The lines a person adds under the académie's (locked) signature."""
+    form = SignatureComplementForm(request.POST)
+    if form.is_valid():
+        webmail_actions.do_set_signature_complement(request.user, form.cleaned_data["complement"])
+        messages.success(request, _("Signature de l'académie complétée."))
+    else:
+        messages.error(request, _("Le complément fait 500 caractères au plus."))
+    return redirect("webmail:signatures")
 
 
 @login_required

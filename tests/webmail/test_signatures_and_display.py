@@ -196,3 +196,22 @@ def test_the_selection_survives_marking_read_or_flagged(lea, persona):
     assert moved["Location"] == back  # gone from the list: nothing to keep selected
     assert lea.post("/messagerie/lus/", {"ids": picked, "retour": "https://evil.example/"})["Location"] \
         .startswith("/messagerie/")
+
+
+def test_the_academie_signature_has_a_locked_part_and_lines_the_person_writes(lea, persona):
+    lea_staff = persona("teacher_13")
+    InstitutionalSignature.objects.create(academy=lea_staff.academy,
+                                          template="{prenom} {nom}\n{complement}\n{academie}")
+    lea.post("/messagerie/reglages/signatures/complement/", {"complement": "Tél. 04 00 00 00 00\nLundi et jeudi"})
+    page = text(lea.get("/messagerie/reglages/signatures/"))
+    expected = f"{lea_staff.first_name} {lea_staff.last_name}\nTél. 04 00 00 00 00\nLundi et jeudi\n" \
+               f"{lea_staff.academy.name}"
+    assert expected in page
+    too_long = lea.post("/messagerie/reglages/signatures/complement/", {"complement": "x" * 501}, follow=True)
+    assert "Le complément fait 500 caractères au plus." in text(too_long)
+    lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Avec complément", "body": "Bonjour",
+                                     "signature": "academie"})
+    assert sent_body("Avec complément").rstrip().endswith(expected)
+    # The person cannot change the locked part: it comes from the annuaire.
+    lea.post("/messagerie/reglages/signatures/complement/", {"complement": "{nom} {academie}"})
+    assert "{nom} {academie}" in text(lea.get("/messagerie/reglages/signatures/"))
