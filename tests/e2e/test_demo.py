@@ -11,6 +11,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import free_port, wait_for_port
 
@@ -104,16 +105,17 @@ def first_sign_in(page, demo, identifier: str, recovery_address: str) -> list[st
     page.get_by_label("Mot de passe").fill(account["password"])
     page.get_by_role("button", name="Se connecter").click()
 
-    assert page.get_by_text("Étape 1 sur 4").is_visible()
+    expect(page.get_by_text("Étape 1 sur 4")).to_be_visible()
     page.locator("label[for=id_accept]").click()  # the DSFR draws the box on the label
     page.get_by_role("button", name="Accepter et continuer").click()
 
-    assert page.locator("svg.calanque-qr").is_visible()
+    expect(page.locator("svg.calanque-qr")).to_be_visible()
     key = page.locator("#cle-manuelle").inner_text().replace(" ", "")
     KEYS[identifier] = key
     page.get_by_label("Code à 6 chiffres").fill(fresh_code(identifier))
     page.get_by_role("button", name="Activer ma clé").click()
 
+    page.locator("ol.calanque-codes code").first.wait_for()
     codes = page.locator("ol.calanque-codes code").all_inner_texts()
     assert len(codes) == 10
     page.get_by_role("button", name="J'ai enregistré mes codes").click()
@@ -210,7 +212,7 @@ def test_forgotten_password_then_new_password_then_sign_in(demo, page):
     page.get_by_label("Identifiant").fill("karim.fontaine")
     page.get_by_label("Mot de passe").fill(new_password)
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_text("Étape 1 sur 4").is_visible()  # first sign-in continues
+    expect(page.get_by_text("Étape 1 sur 4")).to_be_visible()  # first sign-in continues
 
 
 def test_mail_arrives_by_smtp_is_read_safely_and_answered_in_the_browser(demo, page):
@@ -276,3 +278,53 @@ def test_a_request_with_a_screenshot_reaches_the_right_team_which_answers(demo, 
     page.reload()
     assert page.get_by_text("Votre boîte était pleine, c'est réparé.").is_visible()
     assert page.get_by_text("En attente de l'usager").is_visible()
+
+
+def test_a_premier_degre_request_goes_to_the_dsden_only_and_comes_back_by_mail(demo, page, browser, tmp_path):
+    """The journey of the assistance issue: a premier-degré teacher of the 13
+    files a request with a screenshot; it reaches DSDEN 13 and nobody else;
+    the agent answers; the teacher gets the mail and sees the answer; the
+    request is resolved, then closed."""
+    screenshot = tmp_path / "ecran.png"
+    screenshot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    sign_in(page, demo, "lea.garnier")
+    page.goto(demo.url + "/assistance/nouvelle/")
+    page.get_by_label("Catégorie").select_option("otp")
+    page.get_by_label("Titre de la demande").fill("Clé OTP refusée à l'école")
+    page.get_by_label("Description").fill("Mon code est refusé depuis la mise à jour du téléphone.")
+    page.get_by_label("Captures d'écran ou fichiers").set_input_files(str(screenshot))
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_text("premier degré dans le 13").first).to_be_visible()
+
+    other = browser.new_context(locale="fr-FR").new_page()
+    sign_in(other, demo, "sophie.lambert")  # an établissement's team: not theirs
+    other.goto(demo.url + "/assistance/equipe/")
+    expect(other.get_by_role("heading", level=1)).to_be_visible()
+    assert other.get_by_role("link", name="Clé OTP refusée à l'école").count() == 0
+
+    agent = browser.new_context(locale="fr-FR").new_page()
+    sign_in(agent, demo, "julien.morel")
+    agent.goto(demo.url + "/assistance/equipe/")
+    agent.get_by_role("link", name="Clé OTP refusée à l'école").click()
+    expect(agent.get_by_role("link", name="ecran.png")).to_be_visible()
+    agent.get_by_label("Votre message").fill("Resynchronisez l'heure du téléphone, puis réessayez.")
+    agent.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(agent.get_by_text("Réponse envoyée.")).to_be_visible()
+
+    # The answer reaches her by mail (a local address: her own INBOX) and on the request.
+    for _ in range(20):
+        page.goto(demo.url + "/messagerie/")
+        if page.get_by_text("Réponse à votre demande DEM-").count():
+            break
+        time.sleep(0.5)
+    expect(page.get_by_text("Réponse à votre demande DEM-").first).to_be_visible()
+    page.goto(demo.url + "/assistance/")
+    page.get_by_role("link", name="Clé OTP refusée à l'école").click()
+    expect(page.get_by_text("Resynchronisez l'heure du téléphone")).to_be_visible()
+
+    for status in ("Résolu", "Clos"):
+        agent.get_by_label("État").select_option(label=status)
+        agent.get_by_role("button", name="Changer l'état").click()
+        expect(agent.locator("h1 .fr-badge")).to_have_text(status)
+    page.reload()
+    expect(page.locator("h1 .fr-badge")).to_have_text("Clos")
