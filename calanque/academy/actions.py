@@ -55,7 +55,7 @@ STAFF_ALIASES = {
     "quota": "quota_mo", "degré": "degre",
 }
 ESTABLISHMENT_COLUMNS = {"uai", "nom", "type", "departement"}
-ESTABLISHMENT_OPTIONAL = {"commune", "assistance"}
+ESTABLISHMENT_OPTIONAL = {"commune", "assistance", "adresse", "code_postal"}
 
 
 @dataclass
@@ -302,7 +302,15 @@ def do_import_establishments(academy: Academy, data: bytes, *, progress: Progres
                 _reject(report, row, f"UAI {uai} déjà rattaché à une autre académie")
                 continue
             seen[uai] = row.line
-            values = {"name": name, "kind": kind, "department": department, "city": row.values.get("commune", "")}
+            postal_code = row.values.get("code_postal", "").strip()
+            if postal_code and not re.fullmatch(r"\d{5}", postal_code):
+                _reject(report, row, f"code postal « {postal_code} » invalide (5 chiffres attendus)")
+                continue
+            address = _text(row, "adresse", "adresse", 200, report, required=False)
+            if address is None:
+                continue
+            values = {"name": name, "kind": kind, "department": department, "city": row.values.get("commune", ""),
+                      "address": address, "postal_code": postal_code}
             if establishment is None:
                 establishment = Establishment.objects.create(uai=uai, **values)
                 report.created += 1

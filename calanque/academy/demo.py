@@ -45,6 +45,9 @@ CITIES = {
     "13": ["Marseille", "Aix-en-Provence", "Arles", "Martigues", "Aubagne", "Salon-de-Provence"],
     "84": ["Avignon", "Carpentras", "Orange", "Cavaillon", "Apt"],
 }
+# Invented streets; postal codes are the département's followed by invented digits.
+STREETS = ["rue des Amandiers", "avenue du Félibrige", "boulevard des Platanes", "chemin de la Pinède",
+           "place des Tilleuls", "allée des Micocouliers", "rue du Vieux-Port", "avenue des Santons"]
 SCHOOL_NAMES = ["des Lavandes", "des Oliviers", "du Mistral", "des Cigales", "de la Garrigue", "des Pins"]
 COLLEGE_NAMES = ["Les Calanques", "Sainte-Victoire", "Le Ventoux", "Les Écrins"]
 LYCEE_NAMES = ["Marcel-Pagnol", "Frédéric-Mistral", "Alexandra-David-Néel", "Germaine-Tillion"]
@@ -114,6 +117,9 @@ def _establishments() -> list[dict]:
                     "assistance": "oui" if kind in ("lycee", "lycee_pro") else "non",
                 })
                 number += 1
+    for n, row in enumerate(rows):
+        row["adresse"] = f"{3 + (n * 7) % 60} {STREETS[n % len(STREETS)]}"
+        row["code_postal"] = f"{row['departement']}{100 + (n * 10) % 900:03d}"
     return rows
 
 
@@ -163,7 +169,8 @@ def load_demo(*, size: int = 200) -> tuple[Academy, list[DemoAccount], ImportRep
     description = load_academy_description("aix-marseille")
     academy = do_setup_academy(description, domain=settings.CALANQUE_DOMAIN)
     establishments = _establishments()
-    do_import_establishments(academy, _csv(establishments, ["uai", "nom", "type", "departement", "commune", "assistance"]))
+    do_import_establishments(academy, _csv(establishments, ["uai", "nom", "type", "departement", "commune", "assistance", "adresse",
+                                          "code_postal"]))
     report = do_import_staff(
         academy, _csv(_staff(establishments, size), ["nom", "prenom", "degre", "uai", "numen", "fonction", "courriel_secours"])
     )

@@ -146,6 +146,8 @@ class Establishment(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="establishments")
     city = models.CharField(_("commune"), max_length=120, blank=True)
+    address = models.CharField(_("adresse"), max_length=200, blank=True, help_text=_("Numéro et voie."))
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     support_team = models.ForeignKey(
         SupportTeam,
         on_delete=models.SET_NULL,

@@ -14,8 +14,9 @@ def test_a_card_shows_the_person_their_establishment_and_where_it_is(signed_in, 
     response = signed_in("secondary_teacher").get(f"/annuaire/{lea.pk}/")
     assert response.status_code == 200
     html = response.content.decode()
-    for text in (lea.first_name, lea.last_name, lea.function, place.name, place.uai, place.city,
-                 place.department.code, place.department.name, lea.email):
+    assert place.address and place.postal_code.startswith("13")  # the demo's invented address
+    for text in (lea.first_name, lea.last_name, lea.function, place.name, place.uai, place.city, place.address,
+                 f"{place.postal_code} {place.city}", place.department.code, place.department.name, lea.email):
         assert text in html, text
 
 

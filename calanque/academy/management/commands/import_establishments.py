@@ -8,7 +8,7 @@ from calanque.academy.management.commands.import_staff import academy_option, pr
 
 
 class Command(BaseCommand):
-    help = "Importe ou met à jour les établissements depuis un fichier CSV (uai;nom;type;departement[;commune;assistance])."
+    help = "Importe ou met à jour les établissements depuis un fichier CSV (uai;nom;type;departement[;commune;assistance;adresse;code_postal])."
 
     def add_arguments(self, parser):
         parser.add_argument("file")
