@@ -177,6 +177,11 @@ def load(sizes: list[str]) -> dict:
             "folder": inbox.pk, "open": Message.objects.get(folder=inbox, uid=open_uid).pk, "open_index": open_index,
             "sessions": sessions,
         }
+    if connection.vendor == "postgresql":
+        # What autovacuum does within a minute of such a change: without
+        # statistics the planner believes the tables are nearly empty.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     facts["cookie"] = settings.SESSION_COOKIE_NAME
     connection.close()
     return facts
