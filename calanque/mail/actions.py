@@ -173,7 +173,17 @@ def check_counters(fix: bool = False) -> list[str]:
     return problems
 
 
+def one_line(value: str) -> str:
+    """A header value on one line: the email library refuses CR, LF (and the
+    other line breaks ``str.splitlines`` knows) in a header."""
+    return " ".join(str(value).split())
+
+
 def _compose(staff, *, to, cc, bcc, subject, body, attachments, original, keep_bcc=False, html="") -> bytes:
+    # Whatever the caller passes (a draft is saved as typed), never a line
+    # break in a header: the library would raise, and it would be an injection.
+    to, cc, bcc = ([a for a in map(one_line, addresses) if a] for addresses in (to, cc, bcc))
+    subject = one_line(subject)
     message = EmailMessage()
     message["From"] = formataddr((staff.get_full_name(), staff.email))
     if to:

@@ -25,7 +25,8 @@ class MultipleFileField(forms.FileField):
 
 
 def addresses(value: str, label: str) -> list[str]:
-    found = [a.strip().lower() for a in value.replace(";", ",").split(",") if a.strip()]
+    # No line break may reach a header (CR/LF, and the others splitlines knows).
+    found = [" ".join(a.split()).lower() for a in value.replace(";", ",").split(",") if a.strip()]
     if len(found) > 500:
         raise ValidationError(_("500 destinataires au plus."))
     for address in found:
@@ -59,6 +60,9 @@ class ComposeForm(DsfrFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["signature"].choices = [
             (s.key, s.label or (_("Aucune") if not s.key else _("Signature de l'académie"))) for s in signatures]
+
+    def clean_subject(self):
+        return " ".join(self.cleaned_data["subject"].split())  # one line: it is a header
 
     def clean_body_html(self):
         return richtext.clean(self.cleaned_data["body_html"])

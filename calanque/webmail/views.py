@@ -375,7 +375,15 @@ def _first_submission(request) -> bool:
     token = request.POST.get("jeton", "")
     if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
         return True  # an older page without a token: nothing to compare
-    return cache.add(f"calanque:envoi:{request.user.pk}:{token}", True, timeout=24 * 3600)
+    return cache.add(_token_key(request), True, timeout=24 * 3600)
+
+
+def _token_key(request) -> str:
+    return f"calanque:envoi:{request.user.pk}:{request.POST.get('jeton', '')}"
+
+
+def _release_submission(request) -> None:
+    cache.delete(_token_key(request))
 
 
 TOO_BIG = _lazy("Les pièces jointes dépassent 20 Mo au total.")
@@ -419,10 +427,14 @@ def compose(request):
                   "html": richtext.with_signature(data["body_html"], chosen),
                   "reply_to": reply_to, "forward_of": forward_of, "draft": draft}
         seconds = webmail_actions.preferences_for(request.user).undo_seconds
-        if seconds:
-            webmail_actions.do_hold_send(request.user, seconds=seconds, **fields)
-        else:
-            actions.do_send(request.user, **fields)
+        try:
+            if seconds:
+                webmail_actions.do_hold_send(request.user, seconds=seconds, **fields)
+            else:
+                actions.do_send(request.user, **fields)
+        except Exception:
+            _release_submission(request)  # nothing was sent: « Envoyer » may be clicked again
+            raise
         messages.success(request, _("Message envoyé."))
         return redirect("webmail:home")
     kept = [a for a in reading.read(draft).attachments if not a.inline] if draft is not None else []
@@ -443,7 +455,8 @@ def save_draft(request):
     reply_to, forward_of, attach_original, replaces, _initial = _setup(request)
     choices, _default = webmail_actions.signature_choices(request.user)
     chosen = next((c.text for c in choices if c.key == data.get("signature", "")), "")
-    split = lambda value: [a.strip() for a in value.replace(";", ",").split(",") if a.strip()][:500]  # noqa: E731
+    # Kept as typed, but on one line: subject and addresses are headers.
+    split = lambda value: [" ".join(a.split()) for a in value.replace(";", ",").split(",") if a.strip()][:500]  # noqa: E731
     wants_json = "application/json" in request.headers.get("Accept", "")
     files = _files(request, replaces, forward_of, attach_original)
     if _too_big(files):
@@ -453,7 +466,7 @@ def save_draft(request):
         messages.error(request, TOO_BIG)
         return redirect(_compose_url(replaces, reply_to, forward_of) if replaces else reverse("webmail:compose"))
     draft = actions.do_save_draft(request.user, to=split(data.get("to", "")), cc=split(data.get("cc", "")),
-                                  bcc=split(data.get("bcc", "")), subject=data.get("subject", "")[:200],
+                                  bcc=split(data.get("bcc", "")), subject=" ".join(data.get("subject", "")[:200].split()),
                                   body=webmail_actions.with_signature(data.get("body", "")[:500_000], chosen),
                                   html=richtext.with_signature(richtext.clean(data.get("body_html", "")[:1_000_000]),
                                                                chosen),

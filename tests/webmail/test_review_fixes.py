@@ -1,0 +1,85 @@
+"""Regressions of the webmail's security review: line breaks in headers,
+team addresses in compose, ``?to=`` from the annuaire, held messages that are
+deleted or lightened, « Envoyer » claimed once across web processes, remote
+images of mail that only claims to come from the académie, the draft kept
+in the tab across a session expiry."""
+
+import html
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from calanque.mail import actions as mail_actions
+from calanque.mail.models import Message
+from calanque.webmail import actions as webmail_actions
+from calanque.webmail.models import HeldSend
+
+pytestmark = pytest.mark.django_db
+
+HUGO = "hugo.bernard@ac-aix-marseille.fr"
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def hugo_copies(subject):
+    return Message.objects.filter(mailbox__staff__identifier="hugo.bernard", content__subject=subject)
+
+
+def drafts(identifier="lea.garnier"):
+    return Message.objects.filter(mailbox__staff__identifier=identifier, folder__special="drafts")
+
+
+def token_of(client) -> str:
+    return re.search(r'name="jeton" value="([^"]+)"', text(client.get("/messagerie/ecrire/"))).group(1)
+
+
+def no_delay(client, remote_images="demander"):
+    client.post("/messagerie/reglages/affichage/", {"undo_seconds": "0", "per_page": "50",
+                                                    "remote_images": remote_images})
+
+
+@pytest.fixture
+def lea(signed_in):
+    return signed_in("teacher_13")
+
+
+# Finding 7: line breaks in subject and addresses ------------------------------
+
+def test_a_line_break_in_the_subject_or_an_address_of_a_draft_is_flattened_not_a_500(lea):
+    saved = lea.post("/messagerie/brouillon/", {"to": HUGO + "\r\nBcc: x@evil.example", "subject": "a\r\nBcc: x@evil.example",
+                                                "body": "b"}, HTTP_ACCEPT="application/json")
+    assert saved.status_code == 200
+    draft = Message.objects.get(pk=saved.json()["draft"])
+    assert draft.content.subject == "a Bcc: x@evil.example"
+    raw = mail_actions.blobs.store().get(draft.content.sha256)
+    assert b"\nBcc: x@evil.example" not in raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n")
+
+
+def test_a_line_break_in_the_subject_when_sending_is_flattened_not_a_500(lea):
+    no_delay(lea)
+    sent = lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Sortie\nscolaire\u2028demain", "body": "b"})
+    assert sent.status_code == 302
+    assert hugo_copies("Sortie scolaire demain").count() == 1
+
+
+def test_a_send_that_fails_does_not_use_up_the_page_s_token(lea, monkeypatch):
+    no_delay(lea)
+    token = token_of(lea)
+    real_send = mail_actions.do_send
+
+    def broken(*args, **kwargs):
+        raise OSError("stockage indisponible")
+
+    monkeypatch.setattr(mail_actions, "do_send", broken)
+    with pytest.raises(OSError):
+        lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Réessai", "body": "b", "jeton": token})
+    monkeypatch.setattr(mail_actions, "do_send", real_send)
+    again = lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Réessai", "body": "b", "jeton": token},
+                     follow=True)
+    assert "Message envoyé." in text(again)
+    assert hugo_copies("Réessai").count() == 1
