@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from calanque.academy.models import Staff
 from calanque.core.forms import DsfrFormMixin
 from calanque.mail.sending import is_local
+from calanque.mail.services import service_for
 from calanque.webmail import richtext
 from calanque.webmail.models import Preferences, Signature
 
@@ -37,7 +38,10 @@ def addresses(value: str, label: str) -> list[str]:
         except ValidationError:
             raise ValidationError(_("Adresse invalide : %(a)s") % {"a": address}) from None
     cleaned = [a.rsplit("<", 1)[1][:-1] if a.endswith(">") and "<" in a else a for a in found]
-    unknown = [a for a in cleaned if is_local(a) and not Staff.objects.filter(email=a, is_active=True).exists()]
+    # A local address is a person's mailbox or a service's (a support team's
+    # « assistance@… », the Reply-To of its agents' answers).
+    unknown = [a for a in cleaned if is_local(a) and not Staff.objects.filter(email=a, is_active=True).exists()
+               and service_for(a) is None]
     if unknown:
         raise ValidationError(_("Destinataire inconnu dans l'académie : %(a)s") % {"a": ", ".join(unknown)})
     return cleaned

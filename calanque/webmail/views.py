@@ -319,7 +319,8 @@ def _setup(request):
     def param(name: str) -> str:
         return (request.POST.get(name, "") if request.method == "POST" else "") or request.GET.get(name, "")
 
-    initial = {}
+    # The annuaire's « Écrire à » / « Écrire au groupe » links give the recipients.
+    initial = {"to": request.GET.get("to", "")[:4000]} if request.method == "GET" and request.GET.get("to") else {}
     reply_all = param("repondre_a_tous").isdigit()
     reply_to = _original(request, param("repondre_a_tous") if reply_all else param("repondre"))
     attach_id = param("transferer_pj")

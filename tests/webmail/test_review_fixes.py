@@ -83,3 +83,31 @@ def test_a_send_that_fails_does_not_use_up_the_page_s_token(lea, monkeypatch):
                      follow=True)
     assert "Message envoyé." in text(again)
     assert hugo_copies("Réessai").count() == 1
+
+
+# Finding 8: a support team's address is a valid recipient ----------------------
+
+def test_compose_to_a_support_team_address_files_a_request(lea, persona):
+    from calanque.assistance.models import Ticket
+
+    no_delay(lea)
+    sent = lea.post("/messagerie/ecrire/", {"to": "assistance@ac-aix-marseille.fr", "subject": "Imprimante",
+                                            "body": "Elle ne répond plus."}, follow=True)
+    assert "Destinataire inconnu" not in text(sent) and "Message envoyé." in text(sent)
+    ticket = Ticket.objects.get(subject="Imprimante")
+    assert ticket.requester == persona("teacher_13")
+
+
+def test_an_unknown_local_address_is_still_refused(lea):
+    refused = lea.post("/messagerie/ecrire/", {"to": "personne.inconnue@ac-aix-marseille.fr", "subject": "x",
+                                               "body": "b"})
+    assert refused.status_code == 400 and "Destinataire inconnu" in text(refused)
+
+
+# Finding 9: the annuaire's « Écrire à » fills « À » ------------------------------
+
+def test_the_annuaire_s_write_link_prefills_the_recipients(lea):
+    group = f"{HUGO}, nadia.rousseau@ac-aix-marseille.fr"
+    page = lea.get("/messagerie/ecrire/", {"to": group})
+    assert page.context["form"]["to"].value() == group
+    assert f'value="{group}"' in text(page)
