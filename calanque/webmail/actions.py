@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from calanque.core import clock
 from calanque.mail import actions as mail_actions
 from calanque.mail import reading
-from calanque.mail.models import Message
+from calanque.mail.models import Folder, Message
 from calanque.webmail import richtext
 from calanque.webmail.models import HeldSend, InstitutionalSignature, Preferences, Signature, TrustedSender
 
@@ -179,6 +179,21 @@ def do_cancel_held_send(staff, held_id: int) -> Cancelled | None:
     return cancelled
 
 
+def do_cancel_held_for(staff, message_ids) -> int:
+    """Deleting or moving a held message stops it: the user no longer wants
+    it in Brouillons, so it must not leave either. Same row lock as a
+    release: if the release won, the draft is gone and nothing is moved."""
+    with transaction.atomic():
+        held = list(HeldSend.objects.select_for_update().filter(staff=staff, draft_id__in=list(message_ids))
+                    .values_list("pk", flat=True))
+        HeldSend.objects.filter(pk__in=held).delete()
+    return len(held)
+
+
+def is_held(message: Message) -> bool:
+    return HeldSend.objects.filter(draft_id=message.pk).exists()
+
+
 def draft_attachments(draft: Message, parts=None) -> list[tuple[str, str, bytes]]:
     """(filename, type, bytes) of the attachments of ``draft`` (only those at
     ``parts`` when given), to carry them into the next draft or the sent
@@ -196,6 +211,11 @@ def draft_attachments(draft: Message, parts=None) -> list[tuple[str, str, bytes]
 
 def _send_held(held: HeldSend) -> None:
     draft = held.draft
+    if draft.folder.special != Folder.Special.DRAFTS:
+        # Moved out of Brouillons by another way than the webmail's actions
+        # (which cancel): the user took it back, it does not leave.
+        held.delete()
+        return
     parsed = reading.read(draft).parsed
     originals = {m.pk: m for m in Message.objects.filter(
         mailbox__staff=held.staff, pk__in=[i for i in (held.reply_to_id, held.forward_of_id) if i])}
@@ -221,7 +241,7 @@ def release_due_sends(staff=None, limit: int = 200) -> int:
         try:
             with transaction.atomic():
                 held = (HeldSend.objects.select_for_update(skip_locked=True).filter(pk=held_id)
-                        .select_related("staff", "draft__content").first())
+                        .select_related("staff", "draft__content", "draft__folder").first())
                 if held is None:
                     continue
                 _send_held(held)

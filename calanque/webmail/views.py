@@ -267,18 +267,29 @@ flag = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, fl
 unflag = _bulk(lambda request, mailbox, ids: actions.do_set_flags(mailbox, ids, flagged=False), keep_selection=True)
 
 
+def _stop_held(request, ids) -> None:
+    """A held message deleted or moved does not leave (see HeldSend)."""
+    stopped = webmail_actions.do_cancel_held_for(request.user, ids)
+    if stopped:
+        messages.info(request, _("Envoi annulé pour %(n)d message(s).") % {"n": stopped})
+
+
 def _delete(request, mailbox, ids):
+    _stop_held(request, ids)
     count = actions.do_delete_messages(mailbox, ids)
     messages.success(request, _("%(n)d message(s) supprimé(s).") % {"n": count})
 
 
 def _move(request, mailbox, ids):
     target = get_folder_for_user(request.user, request.POST.get("dossier", "0") or "0")
+    if target.special != Folder.Special.DRAFTS:
+        _stop_held(request, ids)
     count = actions.do_move_messages(mailbox, ids, target)
     messages.success(request, _("%(n)d message(s) déplacé(s) vers %(f)s.") % {"n": count, "f": target.name})
 
 
 def _archive(request, mailbox, ids):
+    _stop_held(request, ids)
     actions.do_move_messages(mailbox, ids, Folder.objects.get(mailbox=mailbox, special=Folder.Special.ARCHIVE))
 
 
@@ -619,6 +630,11 @@ def remove_attachments(request, message_id):
     """Remove a message's attachments, keeping its text (asks first)."""
     current = get_message_for_user(request.user, message_id)
     from_cleanup = request.GET.get("retour") == "menage" or request.POST.get("retour") == "menage"
+    if webmail_actions.is_held(current):
+        # Its copy would be replaced, and the held send with it: refused.
+        messages.error(request, _("Ce message part dans quelques secondes : annulez l'envoi avant d'en retirer "
+                                  "les pièces jointes."))
+        return redirect("webmail:message", current.pk)
     if request.method == "GET":
         attachments = [a for a in reading.read(current).attachments if not a.inline]
         return render(request, "webmail/remove_attachments.html", _context(

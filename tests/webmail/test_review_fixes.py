@@ -111,3 +111,41 @@ def test_the_annuaire_s_write_link_prefills_the_recipients(lea):
     page = lea.get("/messagerie/ecrire/", {"to": group})
     assert page.context["form"]["to"].value() == group
     assert f'value="{group}"' in text(page)
+
+
+# Finding 6: a held message deleted, moved or lightened ---------------------------
+
+def test_deleting_a_held_message_stops_its_sending(lea, clock):
+    lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Oups", "body": "pas ça"})
+    held = HeldSend.objects.get()
+    deleted = lea.post("/messagerie/supprimer/", {"ids": [held.draft_id]}, follow=True)
+    assert "Envoi annulé pour 1 message(s)." in text(deleted)
+    assert Message.objects.get(pk=held.draft_id).folder.special == "trash"
+    assert not HeldSend.objects.exists()
+    clock.advance(30)
+    call_command("worker", "--once")
+    assert not hugo_copies("Oups").exists()
+
+
+def test_archiving_or_moving_a_held_message_stops_its_sending(lea, clock):
+    for subject, url in (("Archivé", "/messagerie/archiver/"), ("Déplacé", "/messagerie/deplacer/")):
+        lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": subject, "body": "x"})
+        held = HeldSend.objects.get()
+        inbox = Message.objects.get(pk=held.draft_id).mailbox.folders.get(special="inbox")
+        lea.post(url, {"ids": [held.draft_id], "dossier": inbox.pk})
+        assert not HeldSend.objects.exists()
+    clock.advance(30)
+    call_command("worker", "--once")
+    assert not hugo_copies("Archivé").exists() and not hugo_copies("Déplacé").exists()
+
+
+def test_a_held_message_cannot_be_lightened_and_still_leaves(lea, clock):
+    lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "PJ", "body": "x",
+                                     "attachments": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x", "application/pdf")})
+    held = HeldSend.objects.get()
+    refused = lea.post(f"/messagerie/message/{held.draft_id}/alleger/", {}, follow=True)
+    assert "annulez l'envoi avant d'en retirer les pièces jointes" in text(refused)
+    assert HeldSend.objects.filter(pk=held.pk).exists()
+    clock.advance(30)
+    call_command("worker", "--once")
+    assert hugo_copies("PJ").get().has_attachments
