@@ -14,7 +14,14 @@ from calanque.mail import actions as mail_actions
 from calanque.mail import reading
 from calanque.mail.models import Folder, Message
 from calanque.webmail import richtext
-from calanque.webmail.models import HeldSend, InstitutionalSignature, Preferences, Signature, TrustedSender
+from calanque.webmail.models import (
+    HeldSend,
+    InstitutionalSignature,
+    Preferences,
+    SendToken,
+    Signature,
+    TrustedSender,
+)
 
 log = logging.getLogger("calanque.webmail")
 
@@ -23,6 +30,10 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 class WebmailError(Exception):
+    pass
+
+
+class AlreadySent(WebmailError):
     pass
 
 
@@ -159,6 +170,25 @@ def do_hold_send(staff, *, seconds: int, to, cc, bcc, subject, body, attachments
         return HeldSend.objects.create(
             staff=staff, draft=held_draft, send_after=_now() + timedelta(seconds=seconds),
             reply_to_id=reply_to.pk if reply_to else None, forward_of_id=forward_of.pk if forward_of else None)
+
+
+def do_send_once(staff, token: str, *, seconds: int, **fields) -> None:
+    """« Envoyer »: the page's ``token`` is claimed in the database in the
+    same transaction as the send (held or at once), so that it sends once
+    whatever the web process, and a failed send leaves the token free.
+    Raises AlreadySent. An empty token (an older page) is not checked."""
+    with transaction.atomic():
+        if token:
+            SendToken.objects.filter(staff=staff, created_at__lt=_now() - timedelta(days=1)).delete()
+            try:
+                with transaction.atomic():
+                    SendToken.objects.create(staff=staff, token=token[:64], created_at=_now())
+            except IntegrityError:
+                raise AlreadySent from None
+        if seconds:
+            do_hold_send(staff, seconds=seconds, **fields)
+        else:
+            mail_actions.do_send(staff, **fields)
 
 
 @dataclass

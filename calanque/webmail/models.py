@@ -108,3 +108,17 @@ class HeldSend(models.Model):
     reply_to_id = models.BigIntegerField(null=True, blank=True)
     forward_of_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class SendToken(models.Model):
+    """The token of a compose page, claimed in the same transaction as the
+    send: a second « Envoyer » of the same page (double click without
+    JavaScript, another web process) hits the unique constraint and sends
+    nothing; a send that fails rolls the claim back with it."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "token"], name="one_send_per_compose_page")]

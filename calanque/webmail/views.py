@@ -8,7 +8,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -380,22 +379,11 @@ def _files(request, draft, forward_of, attach_original) -> list[tuple[str, str, 
     return files
 
 
-def _first_submission(request) -> bool:
-    """A compose page sends once, even when « Envoyer » is clicked twice
-    without JavaScript: its token is claimed in the shared cache (atomic
-    ``add``, so several web processes agree)."""
+def _page_token(request) -> str:
+    """The compose page's token (see ``webmail_actions.do_send_once``); ""
+    for an older page without one: nothing to compare."""
     token = request.POST.get("jeton", "")
-    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
-        return True  # an older page without a token: nothing to compare
-    return cache.add(_token_key(request), True, timeout=24 * 3600)
-
-
-def _token_key(request) -> str:
-    return f"calanque:envoi:{request.user.pk}:{request.POST.get('jeton', '')}"
-
-
-def _release_submission(request) -> None:
-    cache.delete(_token_key(request))
+    return token if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token) else ""
 
 
 TOO_BIG = _lazy("Les pièces jointes dépassent 20 Mo au total.")
@@ -429,24 +417,18 @@ def compose(request):
     if files and _too_big(files):
         form.add_error("attachments", TOO_BIG)
     if request.method == "POST" and form.is_valid():
-        if not _first_submission(request):
-            messages.info(request, _("Ce message a déjà été envoyé."))
-            return redirect("webmail:home")
         data = form.cleaned_data
         chosen = next((c.text for c in choices if c.key == data["signature"]), "")
         fields = {"to": data["to"], "cc": data["cc"], "bcc": data["bcc"], "subject": data["subject"],
                   "body": webmail_actions.with_signature(data["body"], chosen), "attachments": files,
                   "html": richtext.with_signature(data["body_html"], chosen),
                   "reply_to": reply_to, "forward_of": forward_of, "draft": draft}
-        seconds = webmail_actions.preferences_for(request.user).undo_seconds
         try:
-            if seconds:
-                webmail_actions.do_hold_send(request.user, seconds=seconds, **fields)
-            else:
-                actions.do_send(request.user, **fields)
-        except Exception:
-            _release_submission(request)  # nothing was sent: « Envoyer » may be clicked again
-            raise
+            webmail_actions.do_send_once(request.user, _page_token(request),
+                                         seconds=webmail_actions.preferences_for(request.user).undo_seconds, **fields)
+        except webmail_actions.AlreadySent:
+            messages.info(request, _("Ce message a déjà été envoyé."))
+            return redirect("webmail:home")
         messages.success(request, _("Message envoyé."))
         return redirect("webmail:home")
     kept = [a for a in reading.read(draft).attachments if not a.inline] if draft is not None else []

@@ -149,3 +149,19 @@ def test_a_held_message_cannot_be_lightened_and_still_leaves(lea, clock):
     clock.advance(30)
     call_command("worker", "--once")
     assert hugo_copies("PJ").get().has_attachments
+
+
+# Finding 11: « Envoyer » claimed once whatever the web process ------------------
+
+@pytest.mark.parametrize("undo", ["0", "10"])
+def test_the_same_page_sent_twice_through_two_web_processes_sends_once(lea, clock, undo):
+    lea.post("/messagerie/reglages/affichage/", {"undo_seconds": undo, "per_page": "50", "remote_images": "demander"})
+    token = token_of(lea)
+    lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Deux processus", "body": "b", "jeton": token})
+    cache.clear()  # the second « Envoyer » reaches another gunicorn worker: its own local cache
+    second = lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Deux processus", "body": "b", "jeton": token},
+                      follow=True)
+    assert "Ce message a déjà été envoyé." in text(second)
+    clock.advance(11)
+    call_command("worker", "--once")
+    assert hugo_copies("Deux processus").count() == 1
