@@ -10,6 +10,7 @@ Recipients are checked before DATA by ``recipient_status`` (unknown, disabled,
 over quota), so that senders learn at once.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -177,3 +178,20 @@ def received_header(helo: str, peer: str, recipient_count: int, hostname: str) -
     return (f"Received: from {helo} ({peer})\r\n\tby {hostname} (Calanque) with ESMTP"
             f"{' for ' + str(recipient_count) + ' recipients' if recipient_count > 1 else ''};\r\n"
             f"\t{stamp}\r\n").encode("ascii", "replace")
+
+
+# Our own stamp, put in front of every message by the inbound SMTP server
+# (``received_header``), whatever its hostname. Mail written inside the
+# portal (webmail, notifications) never goes through it.
+INBOUND_STAMP = re.compile(rb"^received:.*\bby \S+ \(Calanque\) with ESMTP", re.I | re.M)
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def arrived_from_outside(raw: bytes) -> bool:
+    """Whether ``raw`` came in over SMTP from outside the portal: its
+    headers carry our ``Received:`` stamp (first, or under the
+    ``Delivered-To:`` of a forward). Unlike From:, which anybody writes,
+    an outside sender can add such a line but never remove ours."""
+    end = HEADER_END.search(raw)
+    header = raw[:end.start()] if end else raw
+    return bool(INBOUND_STAMP.search(re.sub(rb"\r?\n[ \t]+", b" ", header)))

@@ -18,6 +18,7 @@ import nh3
 
 from calanque.academy.models import Academy
 from calanque.mail import blobs
+from calanque.mail.delivery import arrived_from_outside
 from calanque.mail.models import Message
 from calanque.mail.parsing import Attachment, Parsed, parse, part_bytes
 
@@ -56,7 +57,11 @@ class Reading:
     text: str = ""
     remote_blocked: bool = False
     suspicious_links: int = 0
+    # From outside the académie: came in over SMTP (whatever its From: says),
+    # or its From: is not an académie's address.
     external: bool = False
+    # Came in over SMTP (``delivery.arrived_from_outside``): its From: proves nothing.
+    inbound: bool = False
     attachments: list[Attachment] = field(default_factory=list)
 
 
@@ -133,8 +138,15 @@ def read_raw(raw: bytes, *, message: Message | None = None, allow_remote: bool =
         reading.html, reading.remote_blocked, reading.suspicious_links = safe_html(
             parsed.html, allow_remote=allow_remote, cid_url=lambda cid: part_url(parts[cid]) if cid in parts else None)
     sender_domain = parsed.from_address.rpartition("@")[2]
-    reading.external = bool(sender_domain) and not Academy.objects.filter(domain=sender_domain).exists()
+    reading.inbound = arrived_from_outside(raw)
+    reading.external = reading.inbound or (bool(sender_domain)
+                                           and not Academy.objects.filter(domain=sender_domain).exists())
     return reading
+
+
+def came_from_outside(message: Message) -> bool:
+    """``Reading.inbound`` without parsing the message (headers only)."""
+    return arrived_from_outside(blobs.store().get(message.content.sha256))
 
 
 def attachment_bytes(message: Message, part: str) -> tuple[Attachment, bytes] | None:

@@ -124,12 +124,18 @@ def _paris_midnight(day):
 
 def _remote_allowed(request, current, shown=None) -> tuple[bool, bool]:
     """(remote images shown, because of a standing choice: a trusted sender,
-    or mail from the académie when the user said so)."""
+    or mail from the académie when the user said so). Both standing choices
+    hold only for mail written inside the portal: what came in over SMTP
+    may carry any From:, so its images wait for « Afficher » every time."""
+    asked = request.GET.get("images") == "1"
+    inbound = shown.inbound if shown is not None else reading.came_from_outside(current)
+    if inbound:
+        return asked, False
     trusted = webmail_actions.trusts(request.user, current.content.from_address)
     if not trusted and webmail_actions.preferences_for(request.user).remote_images == "academie":
         shown = shown or reading.read(current)
         trusted = bool(shown.parsed.from_address) and not shown.external
-    return trusted or request.GET.get("images") == "1", trusted
+    return trusted or asked, trusted
 
 
 @login_required
