@@ -371,18 +371,23 @@ def _setup(request):
     return reply_to, forward_of, attach_original, draft, initial
 
 
-def _files(request, draft, forward_of, attach_original) -> list[tuple[str, str, bytes]]:
+def _files(request, draft, forward_of, attach_original) -> tuple[list[tuple[str, str, bytes]], bool]:
     """Uploaded files, the draft's attachments the user kept, and the
-    original message when it is forwarded as an attachment."""
+    original message when it is forwarded as an attachment; and whether
+    they are over the limit. The limit counts everything the message
+    carries (autosave uploads one save at a time), and is checked on the
+    uploads' sizes before any of them is read into memory."""
     files = []
     if draft is not None:
         files += webmail_actions.draft_attachments(draft, parts=set(request.POST.getlist("garder")))
     if attach_original and forward_of is not None:
         files.append(((forward_of.content.subject or "message")[:150] + ".eml", "message/rfc822",
                       reading.blobs.store().get(forward_of.content.sha256)))
-    files += [(f.name[:200], f.content_type or "application/octet-stream", f.read())
-              for f in request.FILES.getlist("attachments")][:20]
-    return files
+    uploads = request.FILES.getlist("attachments")[:20]
+    if sum(len(data) for _name, _type, data in files) + sum(f.size for f in uploads) > MAX_ATTACHMENTS_BYTES:
+        return files, True
+    files += [(f.name[:200], f.content_type or "application/octet-stream", f.read()) for f in uploads]
+    return files, False
 
 
 def _page_token(request) -> str:
@@ -393,13 +398,6 @@ def _page_token(request) -> str:
 
 
 TOO_BIG = _lazy("Les pièces jointes dépassent 20 Mo au total.")
-
-
-def _too_big(files) -> bool:
-    """The limit holds for everything the message carries: files uploaded
-    now and those kept from the draft (autosave uploads them one save at a
-    time)."""
-    return sum(len(data) for _name, _type, data in files) > MAX_ATTACHMENTS_BYTES
 
 
 def _compose_url(draft, reply_to, forward_of) -> str:
@@ -419,8 +417,8 @@ def compose(request):
     choices, default = webmail_actions.signature_choices(request.user)
     initial.setdefault("signature", default)
     form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, signatures=choices)
-    files = _files(request, draft, forward_of, attach_original) if request.method == "POST" else []
-    if files and _too_big(files):
+    files, too_big = _files(request, draft, forward_of, attach_original) if request.method == "POST" else ([], False)
+    if too_big:
         form.add_error("attachments", TOO_BIG)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -456,17 +454,20 @@ def save_draft(request):
     choices, _default = webmail_actions.signature_choices(request.user)
     chosen = next((c.text for c in choices if c.key == data.get("signature", "")), "")
     # Kept as typed, but on one line: subject and addresses are headers.
-    split = lambda value: [" ".join(a.split()) for a in value.replace(";", ",").split(",") if a.strip()][:500]  # noqa: E731
+    def split(value: str) -> list[str]:
+        return [" ".join(a.split()) for a in value.replace(";", ",").split(",") if a.strip()][:500]
+
     wants_json = "application/json" in request.headers.get("Accept", "")
-    files = _files(request, replaces, forward_of, attach_original)
-    if _too_big(files):
+    files, too_big = _files(request, replaces, forward_of, attach_original)
+    if too_big:
         # Nothing saved: the previous draft stays as it was.
         if wants_json:
             return JsonResponse({"error": str(TOO_BIG)}, status=400)
         messages.error(request, TOO_BIG)
         return redirect(_compose_url(replaces, reply_to, forward_of) if replaces else reverse("webmail:compose"))
     draft = actions.do_save_draft(request.user, to=split(data.get("to", "")), cc=split(data.get("cc", "")),
-                                  bcc=split(data.get("bcc", "")), subject=" ".join(data.get("subject", "")[:200].split()),
+                                  bcc=split(data.get("bcc", "")),
+                                  subject=" ".join(data.get("subject", "")[:200].split()),
                                   body=webmail_actions.with_signature(data.get("body", "")[:500_000], chosen),
                                   html=richtext.with_signature(richtext.clean(data.get("body_html", "")[:1_000_000]),
                                                                chosen),

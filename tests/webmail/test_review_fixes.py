@@ -5,6 +5,7 @@ images of mail that only claims to come from the académie, the draft kept
 in the tab across a session expiry."""
 
 import html
+import io
 import re
 
 import pytest
@@ -51,8 +52,9 @@ def lea(signed_in):
 # Finding 7: line breaks in subject and addresses ------------------------------
 
 def test_a_line_break_in_the_subject_or_an_address_of_a_draft_is_flattened_not_a_500(lea):
-    saved = lea.post("/messagerie/brouillon/", {"to": HUGO + "\r\nBcc: x@evil.example", "subject": "a\r\nBcc: x@evil.example",
-                                                "body": "b"}, HTTP_ACCEPT="application/json")
+    saved = lea.post("/messagerie/brouillon/", {"to": HUGO + "\r\nBcc: x@evil.example",
+                                                "subject": "a\r\nBcc: x@evil.example", "body": "b"},
+                     HTTP_ACCEPT="application/json")
     assert saved.status_code == 200
     draft = Message.objects.get(pk=saved.json()["draft"])
     assert draft.content.subject == "a Bcc: x@evil.example"
@@ -165,3 +167,30 @@ def test_the_same_page_sent_twice_through_two_web_processes_sends_once(lea, cloc
     clock.advance(11)
     call_command("worker", "--once")
     assert hugo_copies("Deux processus").count() == 1
+
+
+# Suspicious: attachments read into memory before the size check -----------------
+
+def test_uploads_over_the_limit_are_refused_before_being_read(lea, monkeypatch):
+    from django.core.files.uploadedfile import InMemoryUploadedFile
+
+    from calanque.webmail import views
+
+    def never(self):
+        raise AssertionError("pièce jointe lue avant la vérification de la taille")
+
+    def upload(name, data):  # not an UploadedFile: the patch below is for the server's side only
+        f = io.BytesIO(data)
+        f.name = name
+        return f
+
+    monkeypatch.setattr(views, "MAX_ATTACHMENTS_BYTES", 1000)
+    monkeypatch.setattr(InMemoryUploadedFile, "read", property(never))
+    sent = lea.post("/messagerie/ecrire/", {"to": HUGO, "subject": "Gros", "body": "x",
+                                            "attachments": [upload("a.bin", b"a" * 600), upload("b.bin", b"b" * 600)]})
+    assert sent.status_code == 400 and "Les pièces jointes dépassent 20 Mo au total." in text(sent)
+    saved = lea.post("/messagerie/brouillon/", {"to": HUGO, "subject": "Gros", "body": "x",
+                                                "attachments": upload("c.bin", b"c" * 1200)},
+                     HTTP_ACCEPT="application/json")
+    assert saved.status_code == 400 and saved.json()["error"] == "Les pièces jointes dépassent 20 Mo au total."
+    assert not HeldSend.objects.exists() and not drafts().filter(content__subject="Gros").exists()
