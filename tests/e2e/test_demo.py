@@ -39,19 +39,19 @@ def test_the_portal_is_french_and_dsfr_on_a_desktop(demo, page):
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "Académie d'Aix-Marseille" in page.title()
     assert page.locator(".fr-header .fr-logo").inner_text().upper().startswith("ACADÉMIE")
-    assert page.get_by_role("link", name="Accessibilité : non conforme").is_visible()
+    expect(page.get_by_role("link", name="Accessibilité : non conforme")).to_be_visible()
     assert page.evaluate("getComputedStyle(document.querySelector('.fr-header')).fontFamily").startswith("Marianne")
     page.get_by_role("link", name="Contenu").focus()
-    assert page.get_by_role("link", name="Contenu").is_visible()
+    expect(page.get_by_role("link", name="Contenu")).to_be_visible()
 
 
 def test_the_portal_fits_a_360_px_phone(demo, phone):
     phone.goto(demo.url + "/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     menu = phone.get_by_role("button", name="Menu")
-    assert menu.is_visible()
+    expect(menu).to_be_visible()
     menu.click()
-    assert phone.locator("#menu-mobile").get_by_role("link", name="Accueil").is_visible()
+    expect(phone.locator("#menu-mobile").get_by_role("link", name="Accueil")).to_be_visible()
 
 
 KEYS: dict[str, str] = {}  # what each person's authenticator app holds
@@ -127,8 +127,8 @@ def first_sign_in(page, demo, identifier: str, recovery_address: str) -> list[st
 
 def test_first_sign_in_then_a_recovery_code_sign_in_then_the_directory(demo, page):
     codes = first_sign_in(page, demo, "hugo.bernard", "hugo.perso@example.net")
-    assert page.get_by_role("heading", name="Bonjour Hugo").is_visible()
-    assert demo_mail(page, demo, "hugo.perso@example.net").is_visible()
+    expect(page.get_by_role("heading", name="Bonjour Hugo")).to_be_visible()
+    expect(demo_mail(page, demo, "hugo.perso@example.net")).to_be_visible()
     page.goto(demo.url + "/")
 
     page.get_by_role("button", name="Se déconnecter").click()
@@ -139,21 +139,21 @@ def test_first_sign_in_then_a_recovery_code_sign_in_then_the_directory(demo, pag
     page.get_by_role("link", name="utiliser un code de secours").click()
     page.get_by_label("Code de secours").fill(codes[0])
     page.get_by_role("button", name="Valider").click()
-    assert page.get_by_role("heading", name="Bonjour Hugo").is_visible()
+    expect(page.get_by_role("heading", name="Bonjour Hugo")).to_be_visible()
 
     page.locator("#navigation-principale").get_by_role("link", name="Annuaire").click()
     page.get_by_label("Rechercher un nom").fill("Garnier")
     page.get_by_role("button", name="Rechercher").click()
-    assert page.get_by_role("link", name="lea.garnier@ac-aix-marseille.fr").is_visible()
+    expect(page.get_by_role("link", name="lea.garnier@ac-aix-marseille.fr")).to_be_visible()
 
     page.get_by_role("link", name="Hugo Bernard").click()
-    assert page.get_by_text("Code de secours utilisé").first.is_visible()
-    assert page.get_by_text("9 codes de secours restants.").is_visible()
+    expect(page.get_by_text("Code de secours utilisé").first).to_be_visible()
+    expect(page.get_by_text("9 codes de secours restants.")).to_be_visible()
 
 
 def test_the_first_sign_in_works_on_a_360_px_phone(demo, phone):
     first_sign_in(phone, demo, "lea.garnier", "lea.perso@example.net")
-    assert phone.get_by_role("heading", name="Bonjour Léa").is_visible()
+    expect(phone.get_by_role("heading", name="Bonjour Léa")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -196,9 +196,9 @@ def test_forgotten_password_then_new_password_then_sign_in(demo, page):
     page.get_by_role("link", name="J'ai oublié mon mot de passe").click()
     page.get_by_label("Identifiant").fill("karim.fontaine")
     page.get_by_role("button", name="Recevoir un lien").click()
-    assert page.get_by_text("Si un compte correspond, un message a été envoyé").is_visible()
+    expect(page.get_by_text("Si un compte correspond, un message a été envoyé")).to_be_visible()
 
-    assert page.get_by_role("link", name="Voir les courriels envoyés").is_visible()
+    expect(page.get_by_role("link", name="Voir les courriels envoyés")).to_be_visible()
     mail = demo_mail(page, demo, "karim.fontaine@example.org")
     assert "Nous ne vous demanderons jamais votre mot de passe ni votre code." in mail.inner_text()
     mail.get_by_role("link", name=re.compile(r"compte.lien")).click()
@@ -207,7 +207,7 @@ def test_forgotten_password_then_new_password_then_sign_in(demo, page):
     assert "Robustesse" in page.locator("#force-mot-de-passe").inner_text()
     page.get_by_label("Confirmation du mot de passe").fill(new_password)
     page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    assert page.get_by_text("Votre mot de passe a été changé.").is_visible()
+    expect(page.get_by_text("Votre mot de passe a été changé.")).to_be_visible()
 
     page.get_by_label("Identifiant").fill("karim.fontaine")
     page.get_by_label("Mot de passe").fill(new_password)
@@ -225,17 +225,17 @@ def test_mail_arrives_by_smtp_is_read_safely_and_answered_in_the_browser(demo, p
     page.locator("#navigation-principale").get_by_role("link", name="Messagerie").click()
     page.get_by_role("link", name=re.compile("Absence de Tom")).click()
     page.wait_for_url(re.compile(r"/messagerie/message/\d+/"))  # opened in place by htmx
-    assert page.get_by_text("Ce message provient de l'extérieur de l'académie").is_visible()
+    expect(page.get_by_text("Ce message provient de l'extérieur de l'académie")).to_be_visible()
     body = page.frame_locator("iframe.calanque-body")
-    assert body.get_by_text("sera absent lundi").is_visible()
+    expect(body.get_by_text("sera absent lundi")).to_be_visible()
     assert page.title() != "pirate"
     page.get_by_role("link", name="Répondre", exact=True).click()
     page.get_by_label("Message").fill("Merci, c'est noté.")
     page.get_by_role("button", name="Envoyer").click()
-    assert page.get_by_text("Message envoyé.").is_visible()
+    expect(page.get_by_text("Message envoyé.")).to_be_visible()
     page.get_by_role("link", name="Envoyés", exact=True).click()
-    assert page.get_by_role("link", name=re.compile("Re: Absence de Tom")).is_visible()
-    assert demo_mail(page, demo, "parent@example.net").is_visible()
+    expect(page.get_by_role("link", name=re.compile("Re: Absence de Tom"))).to_be_visible()
+    expect(demo_mail(page, demo, "parent@example.net")).to_be_visible()
 
 
 def test_the_messagerie_fits_a_360_px_phone(demo, phone):
@@ -243,7 +243,7 @@ def test_the_messagerie_fits_a_360_px_phone(demo, phone):
     phone.goto(demo.url + "/messagerie/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.goto(demo.url + "/messagerie/ecrire/")
-    assert phone.get_by_label("À").is_visible()
+    expect(phone.get_by_label("À")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_label("À").press_sequentially("garn")
     option = phone.locator("#annuaire-adresses option[value='lea.garnier@ac-aix-marseille.fr']")
@@ -264,20 +264,20 @@ def test_a_request_with_a_screenshot_reaches_the_right_team_which_answers(demo, 
     page.get_by_label("Description").fill("Je ne reçois plus rien depuis ce matin.")
     page.get_by_label("Captures d'écran ou fichiers").set_input_files(str(screenshot))
     page.get_by_role("button", name="Envoyer la demande").click()
-    assert page.get_by_text("car votre établissement n'a pas d'équipe d'assistance").first.is_visible()
+    expect(page.get_by_text("car votre établissement n'a pas d'équipe d'assistance").first).to_be_visible()
 
     agent = browser.new_context(locale="fr-FR").new_page()
     first_sign_in(agent, demo, "claire.dubois", "claire.perso@example.net")
     agent.goto(demo.url + "/assistance/equipe/")
     agent.get_by_role("link", name="Messages non reçus").click()
-    assert agent.get_by_role("link", name="capture.png").is_visible()
+    expect(agent.get_by_role("link", name="capture.png")).to_be_visible()
     agent.get_by_label("Votre message").fill("Votre boîte était pleine, c'est réparé.")
     agent.get_by_role("button", name="Envoyer", exact=True).click()
-    assert agent.get_by_text("Réponse envoyée.").is_visible()
+    expect(agent.get_by_text("Réponse envoyée.")).to_be_visible()
 
     page.reload()
-    assert page.get_by_text("Votre boîte était pleine, c'est réparé.").is_visible()
-    assert page.get_by_text("En attente de l'usager").is_visible()
+    expect(page.get_by_text("Votre boîte était pleine, c'est réparé.")).to_be_visible()
+    expect(page.get_by_text("En attente de l'usager")).to_be_visible()
 
 
 def test_a_premier_degre_request_goes_to_the_dsden_only_and_comes_back_by_mail(demo, page, browser, tmp_path):

@@ -46,7 +46,7 @@ def test_an_agent_inserts_a_canned_answer_and_the_desk_pages_pass_axe(demo, brow
     teacher.get_by_label("Titre de la demande").fill("Boîte pleine depuis lundi")
     teacher.get_by_label("Description").fill("Je ne peux plus recevoir de messages.")
     teacher.get_by_role("button", name="Envoyer la demande").click()
-    assert teacher.get_by_text("DSDEN").first.is_visible()
+    expect(teacher.get_by_text("DSDEN").first).to_be_visible()
 
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
     agent = context.new_page()
@@ -55,7 +55,7 @@ def test_an_agent_inserts_a_canned_answer_and_the_desk_pages_pass_axe(demo, brow
     agent.get_by_label("Titre", exact=True).fill("Boîte pleine : vider la corbeille")
     agent.get_by_label("Texte").fill("Bonjour {prenom},\nvidez la corbeille ({reference}).")
     agent.get_by_role("button", name="Enregistrer").click()
-    assert agent.get_by_text("Réponse type enregistrée.").is_visible()
+    expect(agent.get_by_text("Réponse type enregistrée.")).to_be_visible()
 
     agent.goto(demo.url + "/assistance/equipe/")
     agent.get_by_role("link", name="Boîte pleine depuis lundi").click()
