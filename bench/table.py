@@ -1,7 +1,8 @@
 """var/bench/latest.json as the Markdown table of the README's
-« Performances » section: `.venv/bin/python -m bench.table`."""
+« Performances » section: `.venv/bin/python -m bench.table [fichier.json]`."""
 
 import json
+import sys
 from pathlib import Path
 
 # figure → (what it is, target from the benchmark issue)
@@ -59,7 +60,8 @@ def cell(figure: dict | None) -> str:
 
 
 def main() -> None:
-    latest = json.loads((Path(__file__).resolve().parent.parent / "var" / "bench" / "latest.json").read_text())
+    default = Path(__file__).resolve().parent.parent / "var" / "bench" / "latest.json"
+    latest = json.loads(Path(sys.argv[1] if len(sys.argv) > 1 else default).read_text())
     print("| mesure | SQLite | PostgreSQL | Dovecot, même exécution | cible |")
     print("|---|---|---|---|---|")
     for name, (what, target) in ROWS.items():
