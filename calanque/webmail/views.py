@@ -46,7 +46,11 @@ from calanque.webmail.highlight import highlight
 PART = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,20}$")
 # Images shown in the page (never SVG: it can carry scripts).
 PREVIEWABLE = ("image/png", "image/jpeg", "image/gif", "image/webp")
-BODY_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data: {self}; font-src data:; frame-ancestors 'self'"
+# The message's own document: no script, no form, no plugin even when opened
+# outside its iframe (``sandbox``); images from this server only, unless the
+# reader chose to show the remote ones.
+BODY_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data: {self}{remote}; font-src data:; "
+            "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox")
 
 
 def _context(request, mailbox, **extra):
@@ -155,14 +159,15 @@ def message(request, message_id):
         attached_messages={a.part for a in shown.attachments if a.content_type == "message/rfc822"}))
 
 
-def _body_document(request, html: str) -> HttpResponse:
+def _body_document(request, html: str, *, remote: bool = False) -> HttpResponse:
     document = ('<!DOCTYPE html><html><head><meta charset="utf-8"><base target="_blank">'
                 '<style>body{font-family:sans-serif;margin:0;overflow-wrap:anywhere}img{max-width:100%;height:auto}'
                 '.calanque-suspect{color:#ce0500}</style></head><body>' + html + "</body></html>")
     response = HttpResponse(document, content_type="text/html; charset=utf-8")
     # The iframe is sandboxed (no scripts, no same-origin), and its document
     # may load nothing but inline styles and images from this server.
-    response["Content-Security-Policy"] = BODY_CSP.format(self=request.build_absolute_uri("/")[:-1])
+    response["Content-Security-Policy"] = BODY_CSP.format(self=request.build_absolute_uri("/")[:-1],
+                                                          remote=" https: http:" if remote else "")
     response["X-Frame-Options"] = "SAMEORIGIN"
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -172,9 +177,10 @@ def _body_document(request, html: str) -> HttpResponse:
 def message_body(request, message_id):
     """The HTML of a message as its own document, for the sandboxed iframe."""
     current = get_message_for_user(request.user, message_id)
-    shown = reading.read(current, allow_remote=_remote_allowed(request, current)[0],
+    remote = _remote_allowed(request, current)[0]
+    shown = reading.read(current, allow_remote=remote,
                          part_url=lambda part: reverse("webmail:attachment", args=[current.pk, part]) + "?apercu=1")
-    return _body_document(request, shown.html)
+    return _body_document(request, shown.html, remote=remote)
 
 
 def _attached(request, message_id, part):

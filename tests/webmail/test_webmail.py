@@ -74,8 +74,11 @@ def test_the_message_body_is_sanitised_and_served_with_its_own_strict_policy(lea
     for forbidden in ("<script", "alert(1)", "onclick", "<form", "<input", "tracker.example.com"):
         assert forbidden not in body
     assert 'rel="noopener noreferrer"' in body and "Attention : ce lien mène à evil.example.net" in body
-    allowed = lea_client.get(f"/messagerie/message/{message.pk}/corps/?images=1").content.decode()
-    assert "https://tracker.example.com/p.png" in allowed
+    assert "https:" not in response["Content-Security-Policy"]  # nothing remote loads
+    assert "; sandbox allow-popups" in response["Content-Security-Policy"]  # even opened outside its iframe
+    allowed = lea_client.get(f"/messagerie/message/{message.pk}/corps/?images=1")
+    assert "https://tracker.example.com/p.png" in allowed.content.decode()
+    assert "img-src data: http://testserver https: http:;" in allowed["Content-Security-Policy"]
 
 
 def test_attachments_are_downloaded_never_rendered(lea_client):
