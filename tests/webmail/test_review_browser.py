@@ -35,3 +35,13 @@ def test_the_text_kept_after_a_session_expiry_is_not_restored_for_another_person
     assert page.get_by_label("Message").input_value() == ""
     expect(page.get_by_text("a été restauré")).to_be_hidden()
     assert page.evaluate("sessionStorage.getItem('calanque-brouillon')") is None
+
+
+def test_signing_out_drops_the_text_kept_in_the_tab(demo, page):  # noqa: F811
+    sign_in(page, demo, "sophie.lambert")
+    page.goto(demo.url + "/messagerie/")
+    # What calanque.js keeps after a session expiry (see the test above).
+    page.evaluate("sessionStorage.setItem('calanque-brouillon', JSON.stringify({subject: 'Confidentiel'}))")
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    page.wait_for_load_state()
+    assert page.evaluate("sessionStorage.getItem('calanque-brouillon')") is None

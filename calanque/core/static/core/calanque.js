@@ -131,6 +131,18 @@ document.addEventListener("htmx:afterSettle", (event) => {
 const FRENCH = document.documentElement.lang !== "en";
 const DRAFT_KEY = "calanque-brouillon";
 
+// Signing out on purpose: the text kept in this tab after a session expiry
+// goes too (a shared computer's next user must never get it back).
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form[data-calanque-logout]")) {
+    try {
+      sessionStorage.removeItem(DRAFT_KEY);
+    } catch (error) {
+      // Storage refused by the browser: nothing was kept.
+    }
+  }
+});
+
 // Drafts saved while typing (5 s after the last save, when something
 // changed) and when leaving the page. If the session has expired, the text
 // is kept in this tab (sessionStorage) and restored after signing in again.
