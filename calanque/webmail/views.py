@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from calanque.mail import actions, queries, reading
 from calanque.mail import quota as quota_mod
-from calanque.mail.models import Folder, Message
+from calanque.mail.models import Content, Folder, Message
 from calanque.mail.search import search_messages
 from calanque.webmail import actions as webmail_actions
 from calanque.webmail import richtext
@@ -151,7 +151,11 @@ def message(request, message_id):
     remote, trusted = _remote_allowed(request, current, shown)
     thread = []
     if current.content.thread_key:
-        thread = list(Message.objects.filter(mailbox=current.mailbox, content__thread_key=current.content.thread_key)
+        # Through the contents of the thread (index on thread_key), then the
+        # copies of this mailbox (index on mailbox, content): a join on
+        # content__thread_key makes SQLite scan the whole mailbox.
+        contents = Content.objects.filter(thread_key=current.content.thread_key).values("id")
+        thread = list(Message.objects.filter(mailbox=current.mailbox, content_id__in=contents)
                       .exclude(pk=current.pk).select_related("content", "folder").order_by("date", "id")[:50])
     return render(request, "webmail/message.html", _context(
         request, current.mailbox, current=current.folder, item=current, reading=shown, remote=remote,
