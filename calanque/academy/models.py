@@ -37,6 +37,10 @@ class Academy(models.Model):
         help_text=_("Par défaut, le courrier est refusé temporairement (452) : le serveur de l'expéditeur "
                     "réessaie, ce qui laisse au destinataire le temps de faire de la place."),
     )
+    max_recipients = models.PositiveIntegerField(
+        _("destinataires au plus par message"), default=500,
+        help_text=_("À, Copie et Copie cachée ensemble, pour un message écrit dans la messagerie."),
+    )
     accessibility_status = models.CharField(
         _("état de conformité RGAA"), max_length=20, choices=Accessibility.choices, default=Accessibility.NONE
     )

@@ -11,6 +11,7 @@ from calanque.webmail import richtext
 from calanque.webmail.models import Preferences, Signature
 
 MAX_ATTACHMENTS_BYTES = 20 * 1024 * 1024
+MAX_ADDRESSES = 5000  # per field, before the académie's limit per message
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -28,8 +29,8 @@ class MultipleFileField(forms.FileField):
 def addresses(value: str, label: str) -> list[str]:
     # No line break may reach a header (CR/LF, and the others splitlines knows).
     found = [" ".join(a.split()).lower() for a in value.replace(";", ",").split(",") if a.strip()]
-    if len(found) > 500:
-        raise ValidationError(_("500 destinataires au plus."))
+    if len(found) > MAX_ADDRESSES:
+        raise ValidationError(_("%(n)d destinataires au plus.") % {"n": MAX_ADDRESSES})
     for address in found:
         if "<" in address and address.endswith(">"):
             address = address.rsplit("<", 1)[1][:-1]
@@ -60,8 +61,9 @@ class ComposeForm(DsfrFormMixin, forms.Form):
     body_html = forms.CharField(required=False, max_length=1_000_000, widget=forms.HiddenInput)
     no_subject = forms.BooleanField(label=_("Envoyer sans objet"), required=False)
 
-    def __init__(self, *args, signatures=(), **kwargs):
+    def __init__(self, *args, signatures=(), max_recipients: int = 500, **kwargs):
         super().__init__(*args, **kwargs)
+        self.max_recipients = max_recipients
         self.fields["signature"].choices = [
             (s.key, s.label or (_("Aucune") if not s.key else _("Signature de l'académie"))) for s in signatures]
 
@@ -90,6 +92,11 @@ class ComposeForm(DsfrFormMixin, forms.Form):
         data = super().clean()
         if not self.errors and not (data.get("to") or data.get("cc") or data.get("bcc")):
             self.add_error("to", _("Indiquez au moins un destinataire."))
+        count = len({a for field in ("to", "cc", "bcc") for a in data.get(field) or []})
+        if count > self.max_recipients:
+            self.add_error("to", _("%(count)d destinataires : l'académie en permet %(max)d au plus par message. "
+                                   "Pour écrire à beaucoup de personnes, utilisez une liste de diffusion.")
+                           % {"count": count, "max": self.max_recipients})
         if not (data.get("subject") or "").strip() and not data.get("no_subject"):
             self.add_error("subject", _("Ce message n'a pas d'objet. Indiquez-en un, ou cochez « Envoyer sans "
                                         "objet » pour l'envoyer quand même."))

@@ -426,7 +426,8 @@ def compose(request):
     reply_to, forward_of, attach_original, draft, initial = _setup(request)
     choices, default = webmail_actions.signature_choices(request.user)
     initial.setdefault("signature", default)
-    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, signatures=choices)
+    form = ComposeForm(request.POST or None, request.FILES or None, initial=initial, signatures=choices,
+                       max_recipients=request.user.academy.max_recipients)
     files, too_big = _files(request, draft, forward_of, attach_original) if request.method == "POST" else ([], False)
     if too_big:
         form.add_error("attachments", TOO_BIG)

@@ -194,3 +194,21 @@ def test_uploads_over_the_limit_are_refused_before_being_read(lea, monkeypatch):
                      HTTP_ACCEPT="application/json")
     assert saved.status_code == 400 and saved.json()["error"] == "Les pièces jointes dépassent 20 Mo au total."
     assert not HeldSend.objects.exists() and not drafts().filter(content__subject="Gros").exists()
+
+
+# Issue 6, bad input: too many recipients, with a limit the académie sets -------
+
+def test_the_academie_limits_the_recipients_of_one_message(lea, persona):
+    academy = persona("teacher_13").academy
+    academy.max_recipients = 2
+    academy.save(update_fields=["max_recipients"])
+    refused = lea.post("/messagerie/ecrire/", {"to": HUGO, "cc": "nadia.rousseau@ac-aix-marseille.fr",
+                                               "bcc": "julien.morel@ac-aix-marseille.fr",
+                                               "subject": "Trop de monde", "body": "b"})
+    assert refused.status_code == 400
+    assert "3 destinataires : l'académie en permet 2 au plus par message." in text(refused)
+    assert not hugo_copies("Trop de monde").exists()
+    no_delay(lea)
+    sent = lea.post("/messagerie/ecrire/", {"to": HUGO, "cc": "nadia.rousseau@ac-aix-marseille.fr",
+                                            "subject": "Juste assez", "body": "b"})
+    assert sent.status_code == 302 and hugo_copies("Juste assez").exists()
