@@ -7,13 +7,12 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import browser, demo, page  # noqa: F401 - fixtures
 from tests.e2e.test_demo import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_text_kept_after_a_session_expiry_is_not_restored_for_another_person(demo, page):  # noqa: F811
+def test_the_text_kept_after_a_session_expiry_is_not_restored_for_another_person(demo, page):
     writer, other = "sophie.lambert", "lea.garnier"
     sign_in(page, demo, writer)
     page.goto(demo.url + "/messagerie/ecrire/")
@@ -37,7 +36,7 @@ def test_the_text_kept_after_a_session_expiry_is_not_restored_for_another_person
     assert page.evaluate("sessionStorage.getItem('calanque-brouillon')") is None
 
 
-def test_signing_out_drops_the_text_kept_in_the_tab(demo, page):  # noqa: F811
+def test_signing_out_drops_the_text_kept_in_the_tab(demo, page):
     sign_in(page, demo, "sophie.lambert")
     page.goto(demo.url + "/messagerie/")
     # What calanque.js keeps after a session expiry (see the test above).
