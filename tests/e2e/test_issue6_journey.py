@@ -322,9 +322,6 @@ def test_the_same_journey_on_a_360_px_phone(demo, phone, browser, tmp_path):
     JOURNEY["phone_state"] = phone.context.storage_state()
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: `.calanque-narrow-hide { display: none }` (calanque.css, "
-                   "max-width 36em) loses to the DSFR's `.fr-table>table td, .fr-table>table th { display: "
-                   "table-cell }`, so the « Taille » column stays on a phone and squeezes « Objet »")
 def test_on_a_phone_the_message_list_leaves_out_the_size_column(demo, browser):
     """The list on a 360-px phone keeps its room for the subject: the
     « Taille » column (`calanque-narrow-hide`) is not shown there."""
