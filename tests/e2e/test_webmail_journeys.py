@@ -172,7 +172,7 @@ def test_folders_messages_and_deleting_without_a_full_page_reload(demo, page, pe
     page.wait_for_url(re.compile(r"/messagerie/dossier/\d+/"))
     expect(page.get_by_role("link", name="Sortie sans rechargement")).to_be_visible()
     assert page.evaluate("window.calanqueSamePage === true")
-    assert page.evaluate("document.activeElement.tagName") == "H1"  # focus moved to the new title
+    expect(page.locator("h1")).to_be_focused()  # focus moved to the new title (after the swap settles)
     page.go_back()
     page.wait_for_load_state()
     assert not refused, refused
