@@ -384,3 +384,27 @@ def do_set_preferences(agent: Staff, *, new_requests: bool, requester_replies: b
     with transaction.atomic():
         AgentPreferences.objects.update_or_create(staff=agent, defaults={
             "new_requests": new_requests, "requester_replies": requester_replies})
+
+
+def do_file_ticket_by_mail(team: SupportTeam, *, requester: Staff | None, contact_email: str, mail_from: str,
+                           subject: str, body: str, files: list[CheckedFile], category: str) -> Ticket:
+    """A new request of ``team`` from a mail (inside the delivery's transaction)."""
+    trusted = requester is not None
+    ticket = new_ticket(
+        academy=team.academy, requester=requester, contact_email=contact_email,
+        technical_context={} if trusted else {"enveloppe": mail_from.lower()},
+        claimed_identifier="" if trusted else contact_email[:254], identity_to_check=not trusted, team=team,
+        routing_reason=f"Votre demande est transmise à {team.name}, à qui vous l'avez adressée par courriel.",
+        category=category, subject=subject)
+    _add_message(ticket, requester, body, files)
+    _event(ticket, requester, f"Demande reçue par courriel à {team.email}"
+                              + ("" if trusted else f" de {contact_email} (identité à vérifier)"))
+    _notify_team(ticket, "")
+    return ticket
+
+
+def do_add_mail_note(ticket: Ticket, body: str, files: list[CheckedFile]) -> None:
+    """Mail that cites a request without speaking for its requester: an
+    internal note for the agents."""
+    _add_message(ticket, None, body, files, internal=True)
+    _event(ticket, None, "Message automatique joint en note interne")

@@ -105,28 +105,6 @@ def _body(raw: bytes, parsed: Parsed, *, reply: bool) -> tuple[str, list[files.C
     return text or "(message sans texte)", accepted
 
 
-def _file(team: SupportTeam, *, requester: Staff | None, contact_email: str, mail_from: str, subject: str,
-          body: str, files: list[files.CheckedFile], category: str) -> Ticket:
-    """A new request of ``team`` from a mail (inside the delivery's transaction)."""
-    trusted = requester is not None
-    ticket = actions.new_ticket(
-        academy=team.academy, requester=requester, contact_email=contact_email,
-        technical_context={} if trusted else {"enveloppe": mail_from.lower()},
-        claimed_identifier="" if trusted else contact_email[:254], identity_to_check=not trusted, team=team,
-        routing_reason=f"Votre demande est transmise à {team.name}, à qui vous l'avez adressée par courriel.",
-        category=category, subject=subject)
-    actions._add_message(ticket, requester, body, files)
-    actions._event(ticket, requester, f"Demande reçue par courriel à {team.email}"
-                                      + ("" if trusted else f" de {contact_email} (identité à vérifier)"))
-    actions._notify_team(ticket, "")
-    return ticket
-
-
-def _note(ticket: Ticket, body: str, files: list[files.CheckedFile]) -> None:
-    actions._add_message(ticket, None, body, files, internal=True)
-    actions._event(ticket, None, "Message automatique joint en note interne")
-
-
 class TeamAddresses:
     """The local service that turns mail to a team's address into requests."""
 
@@ -155,7 +133,7 @@ class TeamAddresses:
         if ticket is not None:
             body, attached = _body(raw, parsed, reply=True)
             if automatic:
-                _note(ticket, f"Message automatique reçu ({parsed.subject}) :\n\n{body}", attached)
+                actions.do_add_mail_note(ticket, f"Message automatique reçu ({parsed.subject}) :\n\n{body}", attached)
             elif (sender is not None and sender == ticket.requester) or (sender is None and by_secret is not None):
                 # The signed-in requester, or a mail answering one that only
                 # the requester received: their answer (it reopens).
@@ -164,13 +142,13 @@ class TeamAddresses:
                 # Only the subject names the request, and the From: of outside
                 # mail proves nothing: the agents see it, marked as such.
                 who = sender.email if sender is not None else f"{parsed.from_address} (expéditeur non vérifié)"
-                _note(ticket, f"Message reçu par courriel de {who}, qui cite cette demande :\n\n{body}", attached)
+                actions.do_add_mail_note(ticket, f"Message reçu par courriel de {who}, qui cite cette demande :\n\n{body}", attached)
             return
         if automatic:
             log.info("message automatique pour %s ignoré (aucune demande citée) : %s", address, parsed.subject)
             return
         body, attached = _body(raw, parsed, reply=False)
-        ticket = _file(
+        ticket = actions.do_file_ticket_by_mail(
             team, requester=sender, contact_email=parsed.from_address if sender is None else "", mail_from=mail_from,
             subject=(parsed.subject or "(sans objet)")[:200], body=body, files=attached,
             category=Category.OTHER)
