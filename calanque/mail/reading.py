@@ -63,6 +63,12 @@ class Reading:
     # Came in over SMTP (``delivery.arrived_from_outside``): its From: proves nothing.
     inbound: bool = False
     attachments: list[Attachment] = field(default_factory=list)
+    cid_url: object = None  # content id → URL of the attachment, for ``cid:`` images
+
+    def with_remote_images(self) -> str:
+        """The message's HTML made safe again, remote images kept (when the
+        reader asked for them, or trusts the sender)."""
+        return safe_html(self.parsed.html, allow_remote=True, cid_url=self.cid_url)[0] if self.parsed.html else ""
 
 
 def _domain(url: str) -> str:
@@ -132,11 +138,12 @@ def read_raw(raw: bytes, *, message: Message | None = None, allow_remote: bool =
     """The same as ``read`` for bytes that are not a stored copy (a message
     attached to another, opened from its attachment)."""
     parsed = parse(raw)
-    reading = Reading(message=message, parsed=parsed, text=parsed.text, attachments=parsed.attachments)
     parts = {a.content_id: a.part for a in parsed.attachments if a.content_id}
+    reading = Reading(message=message, parsed=parsed, text=parsed.text, attachments=parsed.attachments,
+                      cid_url=lambda cid: part_url(parts[cid]) if cid in parts else None)
     if parsed.html:
         reading.html, reading.remote_blocked, reading.suspicious_links = safe_html(
-            parsed.html, allow_remote=allow_remote, cid_url=lambda cid: part_url(parts[cid]) if cid in parts else None)
+            parsed.html, allow_remote=allow_remote, cid_url=reading.cid_url)
     sender_domain = parsed.from_address.rpartition("@")[2]
     reading.inbound = arrived_from_outside(raw)
     reading.external = reading.inbound or (bool(sender_domain)

@@ -13,16 +13,19 @@ def get_mailbox_for_user(user) -> Mailbox:
 
 
 def get_folder_for_user(user, folder_id) -> Folder:
-    folder = Folder.objects.filter(pk=folder_id, mailbox__staff=user).first()
+    folder = Folder.objects.filter(pk=folder_id, mailbox__staff=user).select_related("mailbox").first()
     if folder is None:
         raise Http404
+    folder.mailbox.staff = user
     return folder
 
 
 def get_message_for_user(user, message_id) -> Message:
-    message = Message.objects.filter(pk=message_id, mailbox__staff=user).select_related("content", "folder").first()
+    message = (Message.objects.filter(pk=message_id, mailbox__staff=user)
+               .select_related("content", "folder", "mailbox").first())
     if message is None:
         raise Http404
+    message.mailbox.staff = user
     return message
 
 

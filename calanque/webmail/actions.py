@@ -43,6 +43,11 @@ def _now() -> datetime:
 
 
 def preferences_for(staff) -> Preferences:
+    """The account's webmail preferences, created on first use; kept on
+    ``staff`` (the request's user) so that a page reads them once."""
+    found = getattr(staff, "_webmail_preferences", None)
+    if found is not None:
+        return found
     found = Preferences.objects.filter(staff=staff).first()
     if found is None:
         try:
@@ -50,6 +55,7 @@ def preferences_for(staff) -> Preferences:
                 found = Preferences.objects.create(staff=staff)
         except IntegrityError:  # created meanwhile by another request
             found = Preferences.objects.get(staff=staff)
+    staff._webmail_preferences = found
     return found
 
 

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -22,7 +23,7 @@ from calanque.mail import quota as quota_mod
 from calanque.mail.models import Content, Folder, Message
 from calanque.mail.search import search_messages
 from calanque.webmail import actions as webmail_actions
-from calanque.webmail import richtext
+from calanque.webmail import listing, richtext
 from calanque.webmail.access import (
     get_draft_for_user,
     get_folder_for_user,
@@ -41,7 +42,6 @@ from calanque.webmail.forms import (
     SignatureComplementForm,
     SignatureForm,
 )
-from calanque.webmail.highlight import highlight
 
 PART = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){0,20}$")
 # Images shown in the page (never SVG: it can carry scripts).
@@ -53,10 +53,16 @@ BODY_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data: {self}
             "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox")
 
 
-def _context(request, mailbox, **extra):
+def _release_due_sends(request) -> None:
     # The sender's own pages release held messages whose time has come, so
-    # they leave even when no worker runs.
-    webmail_actions.release_due_sends(staff=request.user)
+    # they leave even when no worker runs (once per request).
+    if not getattr(request, "_calanque_released", False):
+        webmail_actions.release_due_sends(staff=request.user)
+        request._calanque_released = True
+
+
+def _context(request, mailbox, **extra):
+    _release_due_sends(request)
     quota = mailbox.quota_bytes
     return {"mailbox": mailbox, "tree": queries.folder_tree(mailbox), "quota_percent": quota_mod.percent_used(mailbox),
             "quota_low": int(quota * 0.8), "quota_high": int(quota * 0.95),
@@ -73,7 +79,7 @@ def home(request):
 @login_required
 def folder(request, folder_id):
     current = get_folder_for_user(request.user, folder_id)
-    webmail_actions.release_due_sends(staff=request.user)  # before listing: Envoyés shows what just left
+    _release_due_sends(request)  # before listing: Envoyés shows what just left
     prefs = webmail_actions.preferences_for(request.user)
     sort = request.GET.get("tri", "date")
     filters = {name: request.GET.get(name) == "1" for name in ("unread", "flagged", "attachments")}
@@ -86,8 +92,8 @@ def folder(request, folder_id):
         rows, total, page, pages = queries.list_messages(current, sort=sort, page=page, per_page=prefs.per_page,
                                                          **filters)
     return render(request, "webmail/folder.html", _context(
-        request, current.mailbox, current=current, rows=rows, total=total, page=page, pages=pages, sort=sort,
-        filters=filters, sorts=queries.SORTS, conversations=conversations, chosen=_chosen(request)))
+        request, current.mailbox, current=current, rows=listing.rows(rows, chosen=_chosen(request)), total=total,
+        page=page, pages=pages, sort=sort, filters=filters, sorts=queries.SORTS, conversations=conversations))
 
 
 @login_required
@@ -111,15 +117,13 @@ def search(request):
         total = found.count()
         pages = max(1, (total + per_page - 1) // per_page)
         page = min(max(1, int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1), pages)
-        rows = list(found.select_related("content", "folder")[(page - 1) * per_page: page * per_page])
-        for row in rows:
-            row.subject_marked = highlight(row.content.subject, text)
-            row.preview_marked = highlight(row.content.preview, text)
+        rows = listing.rows(found.select_related("content")[(page - 1) * per_page: page * per_page],
+                            chosen=_chosen(request), query=text)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "webmail/search.html", _context(
         request, mailbox, form=form, q=text, rows=rows, total=total, page=page, pages=pages,
-        query=query.urlencode(), chosen=_chosen(request)), status=400 if form.errors else 200)
+        query=query.urlencode()), status=400 if form.errors else 200)
 
 
 def _paris_midnight(day):
@@ -142,13 +146,28 @@ def _remote_allowed(request, current, shown=None) -> tuple[bool, bool]:
     return trusted or asked, trusted
 
 
+def _preview_url(current):
+    return lambda part: reverse("webmail:attachment", args=[current.pk, part]) + "?apercu=1"
+
+
+# The message page hands the body it has just made safe to its iframe, whose
+# request follows at once: the message is parsed and sanitised once per
+# opening. Single use, for a minute; keyed by the user, the message, its
+# content and the iframe's « images » choice; a miss recomputes.
+def _body_key(request, current, images: bool) -> str:
+    return f"webmail:corps:{request.user.pk}:{current.pk}:{current.content.sha256}:{int(images)}"
+
+
 @login_required
 def message(request, message_id):
     current = get_message_for_user(request.user, message_id)
     if not current.seen and webmail_actions.preferences_for(request.user).mark_read_on_open:
         actions.do_set_flags(current.mailbox, [current.pk], seen=True)
-    shown = reading.read(current)
+    shown = reading.read(current, part_url=_preview_url(current))
     remote, trusted = _remote_allowed(request, current, shown)
+    if shown.html:
+        cache.set(_body_key(request, current, remote),
+                  shown.with_remote_images() if remote and shown.remote_blocked else shown.html, 60)
     thread = []
     if current.content.thread_key:
         # Through the contents of the thread (index on thread_key), then the
@@ -181,10 +200,15 @@ def _body_document(request, html: str, *, remote: bool = False) -> HttpResponse:
 def message_body(request, message_id):
     """The HTML of a message as its own document, for the sandboxed iframe."""
     current = get_message_for_user(request.user, message_id)
+    key = _body_key(request, current, request.GET.get("images") == "1")
+    html = cache.get(key)
+    if html is not None:
+        cache.delete(key)
+        # Remote images were allowed by the page exactly when it asked for images=1.
+        return _body_document(request, html, remote=request.GET.get("images") == "1")
     remote = _remote_allowed(request, current)[0]
-    shown = reading.read(current, allow_remote=remote,
-                         part_url=lambda part: reverse("webmail:attachment", args=[current.pk, part]) + "?apercu=1")
-    return _body_document(request, shown.html, remote=remote)
+    return _body_document(request, reading.read(current, allow_remote=remote, part_url=_preview_url(current)).html,
+                          remote=remote)
 
 
 def _attached(request, message_id, part):
@@ -589,6 +613,7 @@ def delete_signature(request, signature_id):
 def trust_sender(request, message_id):
     current = get_message_for_user(request.user, message_id)
     webmail_actions.do_trust_sender(request.user, current.content.from_address)
+    cache.delete_many([_body_key(request, current, False), _body_key(request, current, True)])  # made before
     messages.success(request, _("Les images distantes de %(a)s seront toujours affichées.")
                      % {"a": current.content.from_address})
     return redirect("webmail:message", current.pk)
