@@ -26,10 +26,14 @@ test: $(BIN)/.installed chromium
 chromium:
 	@./scripts/ensure-chromium
 
-bench: $(BIN)/.installed
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	@touch $@
+
+bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench
 
-bench-quick: $(BIN)/.installed
+bench-quick: $(BIN)/.bench-installed
 	$(BIN)/python -m bench --quick
 
 ## Refreshes the English catalogue after changing user-facing strings.

@@ -308,7 +308,9 @@ def main() -> None:
     print()
     for backend in results:
         for name, why in missed[backend].items():
-            print(f"CIBLE MANQUÉE ({backend}) : {name} = {cell(results[backend][name])} — {why}")
+            profile = results[backend][name].get("profile")
+            print(f"CIBLE MANQUÉE ({backend}) : {name} = {cell(results[backend][name])} — {why}"
+                  + (f" ; où va le temps : {profile}" if profile else ""))
     for backend in results:
         for name, figure in results[backend].items():
             if figure.get("detail") and name not in ("import_staff_60k_s", "reimport_staff_60k_s"):

@@ -41,6 +41,8 @@ import time
 from multiprocessing import get_context
 from pathlib import Path
 
+from bench import spy
+
 CORPUS_SIZE = 100_000
 ACCOUNTS = {"100k": ("hugo.bernard", 1), "10k": ("lea.garnier", 10)}
 _corpus = None
@@ -276,6 +278,19 @@ def measure(facts: dict, sizes: list[str], repetitions: int, env: dict) -> dict:
             log("… 16 clients pendant 30 s")
             results["inbox_rps_16_clients"] = load_test(port, [cookie(v) for v in facts["100k"]["sessions"]],
                                                         f"/messagerie/dossier/{facts['100k']['folder']}/", 30)
+        # Where the time goes, for the figures that have a target: the same
+        # requests again, the web workers sampled by py-spy (bench/spy.py).
+        big, database = sizes[-1], "_pg" if env.get("CALANQUE_DATABASE_URL") else ""
+        browser = Browser(port, cookie(facts[big]["sessions"][0]))
+        opened = f"/messagerie/message/{facts[big]['open']}/"
+        for name, paths in {
+            f"inbox_page_ms_{big}": [f"/messagerie/dossier/{facts[big]['folder']}/"],
+            f"search_ms_{big}": [f"/messagerie/recherche/?q={RARE_WORD}"],
+            f"open_message_ms_{big}": [opened, opened + "corps/"],
+        }.items():
+            found = spy.profile(server.pid, name + database, lambda p=paths: [browser.get(x) for x in p], log=log)
+            if found:
+                results[name]["profile"] = str(found.relative_to(ROOT))
         workers = [int(p) for p in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
         rss = []
         for pid in workers:

@@ -95,9 +95,16 @@ def list_messages(folder: Folder, *, sort: str = "date", page: int = 1, unread: 
     start = (page - 1) * per_page
     ids = list(messages.order_by(*SORTS.get(sort, SORTS["date"])).values_list("id", flat=True)
                [start:start + per_page])
-    found = Message.objects.filter(pk__in=ids).select_related("content").in_bulk()
-    rows = [found[pk] for pk in ids if pk in found]  # one deleted meanwhile is simply left out
-    return rows, total, page, pages
+    return with_contents(ids), total, page, pages
+
+
+def with_contents(ids: list[int]) -> list[Message]:
+    """The messages ``ids`` with their content, in that order, for a list:
+    the rows by primary key once the page's ids are known (sorting rows
+    with their content would carry every candidate's text through the sort),
+    without the search text that lists never show."""
+    found = Message.objects.filter(pk__in=ids).select_related("content").defer("content__search_text").in_bulk()
+    return [found[pk] for pk in ids if pk in found]  # one deleted meanwhile is simply left out
 
 
 def largest_messages(mailbox: Mailbox, limit: int = 20) -> list[Message]:
@@ -127,10 +134,8 @@ def list_conversations(folder: Folder, *, page: int = 1, per_page: int = PAGE_SI
     page = min(max(1, page), pages)
     order = ("last_date", "last_id") if oldest_first else ("-last_date", "-last_id")
     chunk = list(groups.order_by(*order)[(page - 1) * per_page: page * per_page])
-    latest = Message.objects.filter(pk__in=[g["last_id"] for g in chunk]).select_related("content").in_bulk()
-    rows = []
-    for group in chunk:
-        message = latest[group["last_id"]]
-        message.thread_count, message.thread_unread = group["n"], group["unread"]
-        rows.append(message)
+    groups = {g["last_id"]: g for g in chunk}
+    rows = with_contents(list(groups))
+    for message in rows:
+        message.thread_count, message.thread_unread = groups[message.pk]["n"], groups[message.pk]["unread"]
     return rows, total, page, pages

@@ -42,9 +42,11 @@ def forward_addresses(mailbox: Mailbox | None) -> list[str]:
     return [a.strip().lower() for a in re.split(r"[,;\s]+", mailbox.forward_to) if "@" in a]
 
 
-def plan(raw: bytes, parsed: Parsed, mail_from: str, recipients: list[Staff], hops: int) -> Plan:
+def plan(raw: bytes, parsed: Parsed, mail_from: str, recipients: list[Staff], mailboxes: list[Mailbox],
+         hops: int) -> Plan:
+    """What to do for each recipient (``mailboxes``: theirs, in order)."""
     result = Plan()
-    mailboxes = {m.staff_id: m for m in Mailbox.objects.filter(staff__in=recipients)}
+    mailboxes = {m.staff_id: m for m in mailboxes}
     delivered_to = {m.lower() for m in re.findall(rb"(?im)^Delivered-To:\s*(\S+)", raw.split(b"\r\n\r\n", 1)[0])
                     for m in [m.decode("ascii", "replace")]}
     for staff in recipients:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from calanque.academy.models import Academy, Staff
 from calanque.mail import blobs, bounces, delivery, rules, services
-from calanque.mail.models import Mailbox, OutboundMessage
+from calanque.mail.models import OutboundMessage
 from calanque.mail.parsing import parse
 
 
@@ -76,14 +76,16 @@ def receive(raw: bytes, mail_from: str, recipients: list[Staff], *, hops: int = 
     account forwards without keeping one), forward, answer an absence. One
     transaction: the SMTP server answers 250 only after it."""
     parsed = parse(raw)
-    plan = rules.plan(raw, parsed, mail_from, recipients, hops)
+    mailboxes = delivery.mailboxes_for(recipients)
+    plan = rules.plan(raw, parsed, mail_from, recipients, mailboxes, hops)
+    mailbox_of = {m.staff_id: m for m in mailboxes}
     with transaction.atomic():
         if plan.keep:
-            delivery.deliver(raw, plan.keep, parsed=parsed)
+            delivery.deliver(raw, plan.keep, parsed=parsed, mailboxes=[mailbox_of[s.pk] for s in plan.keep])
         for staff, targets in plan.forwards:
             send_message(rules.forwarded(raw, staff), staff.email, targets, sender=staff, hops=hops + 1)
         for staff in plan.vacations:
-            mailbox = Mailbox.objects.get(staff=staff)
+            mailbox = mailbox_of[staff.pk]
             rules.record_vacation_reply(mailbox, mail_from)
             send_message(rules.vacation_reply(mailbox, staff, parsed, mail_from), "", [mail_from], hops=hops + 1)
 

@@ -290,10 +290,13 @@ def release_due_sends(staff=None, limit: int = 200) -> int:
 def held_for(staff) -> list[HeldSend]:
     """The user's messages still in their « Annuler l'envoi » window, each
     with ``remaining`` seconds (for the countdown, immune to the browser's
-    clock being off)."""
+    clock being off), after sending those whose time has come (so that they
+    leave even when no worker runs). One query when none is due."""
     now = _now()
-    held = list(HeldSend.objects.filter(staff=staff, send_after__gt=now)
-                .select_related("draft__content").order_by("send_after"))
+    held = list(HeldSend.objects.filter(staff=staff).select_related("draft__content").order_by("send_after"))
+    if any(item.send_after <= now for item in held):
+        release_due_sends(staff=staff)
+        held = [item for item in held if item.send_after > now]
     for item in held:
         item.remaining = max(0, math.ceil((item.send_after - now).total_seconds()))
     return held

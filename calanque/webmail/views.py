@@ -53,20 +53,18 @@ BODY_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data: {self}
             "frame-ancestors 'self'; sandbox allow-popups allow-popups-to-escape-sandbox")
 
 
-def _release_due_sends(request) -> None:
-    # The sender's own pages release held messages whose time has come, so
-    # they leave even when no worker runs (once per request).
-    if not getattr(request, "_calanque_released", False):
-        webmail_actions.release_due_sends(staff=request.user)
-        request._calanque_released = True
+def _held(request) -> list:
+    """The sender's held messages, once per request; their own pages send
+    those whose time has come, so they leave even when no worker runs."""
+    if not hasattr(request, "_calanque_held"):
+        request._calanque_held = webmail_actions.held_for(request.user)
+    return request._calanque_held
 
 
 def _context(request, mailbox, **extra):
-    _release_due_sends(request)
     quota = mailbox.quota_bytes
     return {"mailbox": mailbox, "tree": queries.folder_tree(mailbox), "quota_percent": quota_mod.percent_used(mailbox),
-            "quota_low": int(quota * 0.8), "quota_high": int(quota * 0.95),
-            "held": webmail_actions.held_for(request.user), **extra}
+            "quota_low": int(quota * 0.8), "quota_high": int(quota * 0.95), "held": _held(request), **extra}
 
 
 @login_required
@@ -79,7 +77,7 @@ def home(request):
 @login_required
 def folder(request, folder_id):
     current = get_folder_for_user(request.user, folder_id)
-    _release_due_sends(request)  # before listing: Envoyés shows what just left
+    _held(request)  # before listing: Envoyés shows what just left
     prefs = webmail_actions.preferences_for(request.user)
     sort = request.GET.get("tri", "date")
     filters = {name: request.GET.get(name) == "1" for name in ("unread", "flagged", "attachments")}
@@ -117,8 +115,8 @@ def search(request):
         total = found.count()
         pages = max(1, (total + per_page - 1) // per_page)
         page = min(max(1, int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1), pages)
-        rows = listing.rows(found.select_related("content")[(page - 1) * per_page: page * per_page],
-                            chosen=_chosen(request), query=text)
+        ids = list(found.values_list("id", flat=True)[(page - 1) * per_page: page * per_page])
+        rows = listing.rows(queries.with_contents(ids), chosen=_chosen(request), query=text)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "webmail/search.html", _context(
