@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, CharField, Count, F, Max, Q, Value, When
+from django.db.models import Case, CharField, Count, F, Max, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Cast, Concat
 
 from calanque.mail import blobs
@@ -96,6 +96,21 @@ def list_messages(folder: Folder, *, sort: str = "date", page: int = 1, unread: 
     ids = list(messages.order_by(*SORTS.get(sort, SORTS["date"])).values_list("id", flat=True)
                [start:start + per_page])
     return with_contents(ids), total, page, pages
+
+
+def page_with_total(messages: QuerySet[Message], page: int, per_page: int) -> tuple[list[int], int, int, int]:
+    """(ids of ``page``, number of all ``messages``, page, pages) in one
+    query: the count is a window over the matches, so a search evaluates its
+    words once, not once to count and once to list. A page past the end
+    gives the last one."""
+    page = max(1, page)
+    start = (page - 1) * per_page
+    found = list(messages.annotate(total=Window(Count("id"))).values_list("id", "total")[start:start + per_page])
+    if not found and page > 1:
+        last = max(1, (messages.count() + per_page - 1) // per_page)
+        return page_with_total(messages, last, per_page) if last < page else ([], 0, 1, 1)
+    total = found[0][1] if found else 0
+    return [pk for pk, _ in found], total, page, max(1, (total + per_page - 1) // per_page)
 
 
 def with_contents(ids: list[int]) -> list[Message]:

@@ -112,10 +112,8 @@ def search(request):
             date_from=_paris_midnight(data["du"]), unread=data["non_lus"], has_attachments=data["pj"],
             date_to=_paris_midnight(data["au"] + timedelta(days=1)) if data["au"] else None)
         per_page = webmail_actions.preferences_for(request.user).per_page
-        total = found.count()
-        pages = max(1, (total + per_page - 1) // per_page)
-        page = min(max(1, int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1), pages)
-        ids = list(found.values_list("id", flat=True)[(page - 1) * per_page: page * per_page])
+        ids, total, page, pages = queries.page_with_total(
+            found, int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1, per_page)
         rows = listing.rows(queries.with_contents(ids), chosen=_chosen(request), query=text)
     query = request.GET.copy()
     query.pop("page", None)

@@ -69,6 +69,10 @@ def test_search_pages_and_bad_input(lea, persona):
     assert "30 messages trouvés" in first and len(found(first)) == 25 and "1 / 2" in first
     second = text(lea.get("/messagerie/recherche/", {"q": "sortie", "page": "2"}))
     assert len(found(second)) == 5 and "page=1" in second
+    past_the_end = text(lea.get("/messagerie/recherche/", {"q": "sortie", "page": "9"}))
+    assert "30 messages trouvés" in past_the_end and len(found(past_the_end)) == 5 and "2 / 2" in past_the_end
+    nothing = text(lea.get("/messagerie/recherche/", {"q": "ornithorynque", "page": "3"}))
+    assert re.search(r"\b0 messages? trouvés?", nothing) and not found(nothing)
     bad = lea.get("/messagerie/recherche/", {"q": "sortie", "du": "2026-12-01", "au": "2026-11-01"})
     assert bad.status_code == 400 and "La date de fin doit suivre la date de début." in text(bad)
     assert lea.get("/messagerie/recherche/", {"q": "sortie", "du": "pas une date"}).status_code == 400
