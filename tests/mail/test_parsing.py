@@ -86,7 +86,20 @@ def test_calendar_parts_and_nested_messages_are_found():
 
 def test_eight_bit_headers_are_decoded():
     parsed = parse(CORPUS["8-bit header"])
-    assert parsed.subject.startswith("Réunion") and parsed.from_name.startswith("É")
+    # UTF-8 where the bytes are UTF-8, Windows-1252 for the bytes that are not.
+    assert parsed.subject == "Réunion été" and parsed.from_name == "Élodie"
+
+
+def test_encoded_words_are_decoded_wherever_they_are():
+    raw = (b"From: =?utf-8?q?L=C3=A9a_Garnier?= <Lea.Garnier@AC-aix-marseille.fr>\r\n"
+           b"Subject: =?utf-8?b?UsOpdW5pb24=?= du\r\n =?utf-8?q?_conseil?= \xc3\xa9t\xc3\xa9\r\n"
+           b"To: =?iso-8859-1?q?Andr=E9?= <a@b.fr>, \"Dupont, Jean\" <jd@x.fr>\r\n"
+           b"Content-Type: text/plain; charset=x-inconnu\r\n\r\nD\xc3\xa9j\xc3\xa0\r\n")
+    parsed = parse(raw)
+    assert parsed.subject == "Réunion du conseil été"
+    assert (parsed.from_name, parsed.from_address) == ("Léa Garnier", "lea.garnier@ac-aix-marseille.fr")
+    assert parsed.to == [("André", "a@b.fr"), ("Dupont, Jean", "jd@x.fr")]
+    assert parsed.text.startswith("Déjà")  # an unknown charset is read as UTF-8
 
 
 def test_too_deep_nesting_is_noted_not_fatal():
