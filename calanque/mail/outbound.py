@@ -17,7 +17,7 @@ from pathlib import Path
 
 import dkim
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from calanque.academy.models import Academy
@@ -112,29 +112,45 @@ def relay_due(limit: int = 100) -> int:
     this at once: a row is claimed by one of them only."""
     sent = 0
     via = transport()
-    for row in _claim(limit):
-        row.attempts += 1
+    rows = _claim(limit)
+    for index, row in enumerate(rows):
         try:
-            via.send(row.mail_from, row.recipient, dkim_signed(blobs.store().get(row.sha256)))
-        except (TemporaryFailure, PermanentFailure) as exc:
-            row.last_error = str(exc)[:300]
-            final = isinstance(exc, PermanentFailure) or timezone.now() - row.created_at > GIVE_UP_AFTER
-            with transaction.atomic():
-                if final:
-                    row.status = OutboundMessage.Status.FAILED
-                    if row.sender_id and row.mail_from:
-                        bounces.bounce(blobs.store().get(row.sha256), row.sender, {row.recipient: row.last_error})
-                else:
-                    row.next_attempt_at = timezone.now() + min(timedelta(minutes=2 ** row.attempts),
-                                                               timedelta(hours=2))
-                row.claimed_until = None
-                row.save(update_fields=["status", "attempts", "last_error", "next_attempt_at", "claimed_until"])
-            log.warning("envoi à %s : %s (%s)", row.recipient, row.last_error, "abandon" if final else "réessai")
-            continue
-        row.status, row.sent_at, row.claimed_until = OutboundMessage.Status.SENT, timezone.now(), None
-        row.save(update_fields=["status", "sent_at", "claimed_until", "attempts"])
-        sent += 1
+            sent += _relay(via, row)
+        except DatabaseError:
+            # The database failed mid-batch: the rows not tried yet go back to
+            # the queue now rather than after CLAIM_FOR (the row in flight
+            # keeps its claim: it may have left already).
+            try:
+                OutboundMessage.objects.filter(pk__in=[r.pk for r in rows[index + 1:]]).update(claimed_until=None)
+            except DatabaseError:
+                log.warning("file sortante : réservations laissées jusqu'à leur échéance")
+            raise
     return sent
+
+
+def _relay(via, row: OutboundMessage) -> int:
+    """Send one claimed row and record the outcome; 1 if it left."""
+    row.attempts += 1
+    try:
+        via.send(row.mail_from, row.recipient, dkim_signed(blobs.store().get(row.sha256)))
+    except (TemporaryFailure, PermanentFailure) as exc:
+        row.last_error = str(exc)[:300]
+        final = isinstance(exc, PermanentFailure) or timezone.now() - row.created_at > GIVE_UP_AFTER
+        with transaction.atomic():
+            if final:
+                row.status = OutboundMessage.Status.FAILED
+                if row.sender_id and row.mail_from:
+                    bounces.bounce(blobs.store().get(row.sha256), row.sender, {row.recipient: row.last_error})
+            else:
+                row.next_attempt_at = timezone.now() + min(timedelta(minutes=2 ** row.attempts),
+                                                           timedelta(hours=2))
+            row.claimed_until = None
+            row.save(update_fields=["status", "attempts", "last_error", "next_attempt_at", "claimed_until"])
+        log.warning("envoi à %s : %s (%s)", row.recipient, row.last_error, "abandon" if final else "réessai")
+        return 0
+    row.status, row.sent_at, row.claimed_until = OutboundMessage.Status.SENT, timezone.now(), None
+    row.save(update_fields=["status", "sent_at", "claimed_until", "attempts"])
+    return 1
 
 
 def recent(limit: int = 30) -> list[OutboundMessage]:

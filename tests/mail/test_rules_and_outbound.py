@@ -164,6 +164,10 @@ def test_two_workers_never_send_a_message_twice(smtp_server, relay):
     # busy timeout); what matters on both is that nothing is sent twice.
     if connection.vendor == "postgresql":
         assert errors == []
+    elif errors:
+        # A thread that met that lock gave its unsent rows back, unless the
+        # lock refused that too: then they wait for their claim to expire.
+        OutboundMessage.objects.filter(status="queued").update(claimed_until=None)
     worker()
     recipients = [r[0] for _f, r, _d in relay.received]
     assert sorted(recipients) == sorted(f"dest{n}@example.net" for n in range(30))
