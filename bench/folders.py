@@ -72,7 +72,7 @@ def _prepare(index: int):
 CHUNK = 2000
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_SOURCES = ["bench/mailcorpus.py", "calanque/mail/parsing.py", "calanque/mail/search.py",
-                 "calanque/mail/bulk.py", "calanque/academy/identifiers.py"]
+                 "calanque/mail/bulk.py", "calanque/mail/delivery.py", "calanque/academy/identifiers.py"]
 
 
 def cache_directory() -> Path:

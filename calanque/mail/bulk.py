@@ -6,10 +6,9 @@ For each message, exactly what delivery writes:
 
 - the raw bytes in the blob store, durable (``blobs.store().put``) before any
   row refers to them;
-- one ``Content`` per distinct blob, with the fields computed by
-  ``content_fields`` (the same functions delivery uses: ``parse``,
-  ``html_to_text``, ``format_addresses``, ``search.index_text``) and its
-  search entry (``search.add_to_index``); a blob already known is reused;
+- one ``Content`` per distinct blob, with the fields of
+  ``delivery.prepare`` (what delivery itself writes) and its search entry
+  (``search.add_to_index``); a blob already known is reused;
 - one ``Message`` in the folder with the next UIDs, in the order given, the
   sort keys of ``delivery._sort_keys``, ``date = sent_at or received_at``;
 - the folder's ``uid_next``, ``total``, ``unread``, ``size_bytes`` and the
@@ -36,7 +35,6 @@ from django.utils import timezone
 
 from calanque.mail import blobs, delivery, search
 from calanque.mail.models import Content, Folder, Mailbox, Message
-from calanque.mail.parsing import format_addresses, html_to_text, parse
 
 BLOB_THREADS = 16
 
@@ -53,18 +51,8 @@ class Item:
 
 def content_fields(raw: bytes) -> dict:
     """The fields of the ``Content`` row that delivery creates for ``raw``
-    (everything but the id)."""
-    parsed = parse(raw)
-    body = parsed.text or html_to_text(parsed.html)
-    people = " ".join(f"{n} {a}" for n, a in [(parsed.from_name, parsed.from_address), *parsed.to, *parsed.cc])
-    return dict(
-        sha256=hashlib.sha256(raw).hexdigest(), size=len(raw), subject=parsed.subject, from_name=parsed.from_name,
-        from_address=parsed.from_address, to_text=format_addresses(parsed.to)[:5000],
-        cc_text=format_addresses(parsed.cc)[:5000], sent_at=parsed.date, message_id=parsed.message_id,
-        thread_key=parsed.thread_key, has_attachments=any(not a.inline for a in parsed.attachments),
-        preview=parsed.preview, parse_problem="; ".join(parsed.problems)[:200],
-        search_text=search.index_text(parsed.subject, people, body, " ".join(a.filename for a in parsed.attachments)),
-    )
+    (everything but the id): ``delivery.prepare``'s, with the blob's name."""
+    return {"sha256": hashlib.sha256(raw).hexdigest(), **delivery.prepare(raw).fields}
 
 
 def prepare(item: Item) -> tuple[Item, dict]:

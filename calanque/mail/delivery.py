@@ -96,27 +96,43 @@ class Delivered:
     copies: int
 
 
+@dataclass
+class Prepared:
+    """What a message's ``Content`` row holds, computed from its bytes:
+    parsing and stemming, pure Python. Callers that can do it before their
+    transaction (the SMTP server) keep SQLite's write lock, taken at BEGIN,
+    for the writes alone."""
+    parsed: Parsed
+    fields: dict
+
+
+def prepare(raw: bytes, parsed: Parsed | None = None) -> Prepared:
+    parsed = parsed or parse(raw)
+    body = parsed.text or html_to_text(parsed.html)
+    people = " ".join(f"{n} {a}" for n, a in [(parsed.from_name, parsed.from_address), *parsed.to, *parsed.cc])
+    return Prepared(parsed, {
+        "size": len(raw), "subject": parsed.subject, "from_name": parsed.from_name,
+        "from_address": parsed.from_address, "to_text": format_addresses(parsed.to)[:5000],
+        "cc_text": format_addresses(parsed.cc)[:5000], "sent_at": parsed.date, "message_id": parsed.message_id,
+        "thread_key": parsed.thread_key, "has_attachments": any(not a.inline for a in parsed.attachments),
+        "preview": parsed.preview, "parse_problem": "; ".join(parsed.problems)[:200],
+        "search_text": search.index_text(parsed.subject, people, body,
+                                         " ".join(a.filename for a in parsed.attachments)),
+    })
+
+
 def content_for(raw: bytes) -> Content:
     """Store ``raw`` (durably) and return its Content row, created and
     indexed on first sight (call inside a transaction)."""
     sha = blobs.store().put(raw)
-    return _content(sha, raw, parse(raw))
+    return _content(sha, prepare(raw))
 
 
-def _content(sha: str, raw: bytes, parsed: Parsed) -> Content:
+def _content(sha: str, prepared: Prepared) -> Content:
     content = Content.objects.filter(sha256=sha).first()
     if content is not None:
         return content
-    body = parsed.text or html_to_text(parsed.html)
-    people = " ".join(f"{n} {a}" for n, a in [(parsed.from_name, parsed.from_address), *parsed.to, *parsed.cc])
-    content = Content.objects.create(
-        sha256=sha, size=len(raw), subject=parsed.subject, from_name=parsed.from_name,
-        from_address=parsed.from_address, to_text=format_addresses(parsed.to)[:5000],
-        cc_text=format_addresses(parsed.cc)[:5000], sent_at=parsed.date, message_id=parsed.message_id,
-        thread_key=parsed.thread_key, has_attachments=any(not a.inline for a in parsed.attachments),
-        preview=parsed.preview, parse_problem="; ".join(parsed.problems)[:200],
-        search_text=search.index_text(parsed.subject, people, body, " ".join(a.filename for a in parsed.attachments)),
-    )
+    content = Content.objects.create(sha256=sha, **prepared.fields)
     search.add_to_index(content.id, content.search_text)
     return content
 
@@ -159,17 +175,17 @@ def store_copy(mailbox: Mailbox, folder: Folder, content: Content, *, seen=False
     )
 
 
-def deliver(raw: bytes, recipients: list[Staff], *, parsed: Parsed | None = None,
+def deliver(raw: bytes, recipients: list[Staff], *, prepared: Prepared | None = None,
             mailboxes: list[Mailbox] | None = None) -> Delivered:
     """Store ``raw`` once and put a copy in each recipient's INBOX (no rules:
-    see ``sending.receive``; ``mailboxes``: theirs, when the caller has
-    them). Returns after the commit. Raises on storage errors (the caller
-    answers 451)."""
+    see ``sending.receive``; ``prepared`` and ``mailboxes``: when the caller
+    has them). Returns after the commit. Raises on storage errors (the
+    caller answers 451)."""
     sha = blobs.store().put(raw)
-    parsed = parsed or parse(raw)
+    prepared = prepared or prepare(raw)
     mailboxes = mailboxes if mailboxes is not None else mailboxes_for(recipients)
     with transaction.atomic():
-        content = _content(sha, raw, parsed)
+        content = _content(sha, prepared)
         inboxes = {f.mailbox_id: f for f in Folder.objects.filter(
             mailbox__in=mailboxes, special=Folder.Special.INBOX).only("id", "mailbox_id")}
         for mailbox in mailboxes:

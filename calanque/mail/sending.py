@@ -53,14 +53,15 @@ def send_message(raw: bytes, mail_from: str, recipients: list[str], *, sender: S
 
 
 def deliver_local(raw: bytes, mail_from: str, addresses: list[str], *, sender: Staff | None = None,
-                  hops: int = 0) -> list[str]:
+                  hops: int = 0, prepared: delivery.Prepared | None = None) -> list[str]:
     """Hand ``raw`` to the académie's addresses: the accounts' mailboxes
     (with their rules) and the services (support teams). Returns the
-    addresses nobody answers to. Call inside a transaction."""
+    addresses nobody answers to. Call inside a transaction (``prepared``:
+    ``delivery.prepare(raw)``, when the caller made it before)."""
     addresses = list(dict.fromkeys(a.strip().lower() for a in addresses))
     staff = list(Staff.objects.filter(email__in=addresses, is_active=True))
     if staff:
-        receive(raw, mail_from, staff, hops=hops)
+        receive(raw, mail_from, staff, hops=hops, prepared=prepared)
     missing = []
     for address in sorted(set(addresses) - {s.email for s in staff}):
         service = services.service_for(address)
@@ -71,17 +72,19 @@ def deliver_local(raw: bytes, mail_from: str, addresses: list[str], *, sender: S
     return missing
 
 
-def receive(raw: bytes, mail_from: str, recipients: list[Staff], *, hops: int = 0) -> None:
+def receive(raw: bytes, mail_from: str, recipients: list[Staff], *, hops: int = 0,
+            prepared: delivery.Prepared | None = None) -> None:
     """Local delivery with the recipients' rules: store a copy (unless the
     account forwards without keeping one), forward, answer an absence. One
     transaction: the SMTP server answers 250 only after it."""
-    parsed = parse(raw)
+    prepared = prepared or delivery.prepare(raw)
+    parsed = prepared.parsed
     mailboxes = delivery.mailboxes_for(recipients)
     plan = rules.plan(raw, parsed, mail_from, recipients, mailboxes, hops)
     mailbox_of = {m.staff_id: m for m in mailboxes}
     with transaction.atomic():
         if plan.keep:
-            delivery.deliver(raw, plan.keep, parsed=parsed, mailboxes=[mailbox_of[s.pk] for s in plan.keep])
+            delivery.deliver(raw, plan.keep, prepared=prepared, mailboxes=[mailbox_of[s.pk] for s in plan.keep])
         for staff, targets in plan.forwards:
             send_message(rules.forwarded(raw, staff), staff.email, targets, sender=staff, hops=hops + 1)
         for staff in plan.vacations:

@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
-from calanque.mail import delivery, sending
+from calanque.mail import blobs, delivery, sending
 
 log = logging.getLogger("calanque.smtpd")
 
@@ -30,8 +30,13 @@ def _in_thread(function, *args):
 
 
 def _receive(raw: bytes, mail_from: str, addresses: list[str]) -> None:
+    # Parsing, stemming and the blob (written and fsynced) before the
+    # transaction: SQLite's write lock, taken at BEGIN, then covers the
+    # writes alone and the other connections wait less for it.
+    prepared = delivery.prepare(raw)
+    blobs.store().put(raw)
     with transaction.atomic():
-        sending.deliver_local(raw, mail_from, addresses)
+        sending.deliver_local(raw, mail_from, addresses, prepared=prepared)
 
 
 class InboundHandler:
