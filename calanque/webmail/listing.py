@@ -34,11 +34,13 @@ def rows(messages: list[Message], *, chosen: set[int] = frozenset(), query: str 
     """``messages`` (with their content) as the ``<tr>`` of the list; the
     words of ``query`` marked in subjects and previews."""
     no_subject = gettext("(sans objet)")
+    # (gettext outside the f-strings: makemessages does not look inside them)
+    flagged, unread_label, attachment_label = gettext("suivi"), gettext("Non lu :"), gettext("pièce jointe")
     flag = ('<span class="fr-icon-flag-fill fr-icon--sm" aria-hidden="true"></span>'
-            f'<span class="fr-sr-only">{escape(gettext("suivi"))}</span> ')
-    unread_note = f'<span class="fr-sr-only">{escape(gettext("Non lu :"))} </span>'
+            f'<span class="fr-sr-only">{escape(flagged)}</span> ')
+    unread_note = f'<span class="fr-sr-only">{escape(unread_label)} </span>'
     attachment = (' <span class="fr-icon-attachment-line fr-icon--sm" aria-hidden="true"></span>'
-                  f'<span class="fr-sr-only">{escape(gettext("pièce jointe"))}</span>')
+                  f'<span class="fr-sr-only">{escape(attachment_label)}</span>')
     in_conversation = escape(gettext("messages dans la conversation"))
     select = escape(gettext("Sélectionner"))
     months = [str(MONTHS_3[month]).title() for month in range(1, 13)]  # the « M » of the date filter
