@@ -216,6 +216,7 @@ def main() -> None:
     elif "postgresql" not in skip:
         print("PostgreSQL ne répond pas sur 127.0.0.1:5432 : mesures SQLite seulement.")
     started = time.perf_counter()
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/
     results: dict[str, dict] = {}
     try:
         for backend in backends:
