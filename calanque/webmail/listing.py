@@ -45,7 +45,7 @@ def rows(messages: list[Message], *, chosen: set[int] = frozenset(), query: str 
     select = escape(gettext("Sélectionner"))
     months = [str(MONTHS_3[month]).title() for month in range(1, 13)]  # the « M » of the date filter
     # One reverse for the page: the URL of a message differs only by its id.
-    head, _, tail = reverse("webmail:message", args=[MARKER]).partition(str(MARKER))
+    head, _, tail = (escape(part) for part in reverse("webmail:message", args=[MARKER]).partition(str(MARKER)))
 
     def marked(text: str) -> str:
         return highlight(text, query) if query else escape(text)
@@ -61,7 +61,7 @@ def rows(messages: list[Message], *, chosen: set[int] = frozenset(), query: str 
             f' value="{pk}" id="choix-{pk}"{" checked" if pk in chosen else ""} aria-label="{select}'
             f' {escape(subject)}"></td><td>{flag if message.flagged else ""}'
             f'{escape(shorten(content.from_name or content.from_address, 40))}</td>'
-            f'<td>{unread_note if unread else ""}<a href="{escape(head)}{pk}{escape(tail)}" class="calanque-open">'
+            f'<td>{unread_note if unread else ""}<a href="{head}{pk}{tail}" class="calanque-open">'
             f'{marked(subject)}</a>'
             + (f' <span class="fr-badge fr-badge--sm fr-badge--no-icon">{int(count)}<span class="fr-sr-only">'
                f' {in_conversation}</span></span>' if count > 1 else "")

@@ -196,12 +196,13 @@ def _body_document(request, html: str, *, remote: bool = False) -> HttpResponse:
 def message_body(request, message_id):
     """The HTML of a message as its own document, for the sandboxed iframe."""
     current = get_message_for_user(request.user, message_id)
-    key = _body_key(request, current, request.GET.get("images") == "1")
+    images = request.GET.get("images") == "1"
+    key = _body_key(request, current, images)
     html = cache.get(key)
     if html is not None:
         cache.delete(key)
         # Remote images were allowed by the page exactly when it asked for images=1.
-        return _body_document(request, html, remote=request.GET.get("images") == "1")
+        return _body_document(request, html, remote=images)
     remote = _remote_allowed(request, current)[0]
     return _body_document(request, reading.read(current, allow_remote=remote, part_url=_preview_url(current)).html,
                           remote=remote)

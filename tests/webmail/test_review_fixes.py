@@ -4,7 +4,6 @@ deleted or lightened, « Envoyer » claimed once across web processes, remote
 images of mail that only claims to come from the académie, the draft kept
 in the tab across a session expiry."""
 
-import html
 import io
 import re
 
@@ -18,21 +17,10 @@ from calanque.mail.models import Message
 from calanque.webmail import actions as webmail_actions
 from calanque.webmail.models import HeldSend
 
+from tests.webmail.helpers import HUGO, drafts, hugo_copies, text
+
 pytestmark = pytest.mark.django_db
 
-HUGO = "hugo.bernard@ac-aix-marseille.fr"
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def hugo_copies(subject):
-    return Message.objects.filter(mailbox__staff__identifier="hugo.bernard", content__subject=subject)
-
-
-def drafts(identifier="lea.garnier"):
-    return Message.objects.filter(mailbox__staff__identifier=identifier, folder__special="drafts")
 
 
 def token_of(client) -> str:

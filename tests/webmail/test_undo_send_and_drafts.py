@@ -13,21 +13,10 @@ from calanque.mail import sending
 from calanque.mail.models import Folder, Message
 from calanque.webmail.models import HeldSend
 
+from tests.webmail.helpers import HUGO, drafts, hugo_copies, text
+
 pytestmark = pytest.mark.django_db
 
-HUGO = "hugo.bernard@ac-aix-marseille.fr"
-
-
-def text(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def hugo_copies(subject):
-    return Message.objects.filter(mailbox__staff__identifier="hugo.bernard", content__subject=subject)
-
-
-def drafts(identifier="lea.garnier"):
-    return Message.objects.filter(mailbox__staff__identifier=identifier, folder__special="drafts")
 
 
 @pytest.fixture
